@@ -1,0 +1,48 @@
+"""PostgreSQL helpers for the invariants the database itself must hold. On SQLite (the
+demo) these are no-ops and the same rules hold in Python."""
+
+from django.db import migrations
+
+# TRUNCATE is refused too, unless the session sets ``fq.allow_truncate = on``: the
+# test suite sets it on its own database so that it can empty tables between tests;
+# production connections never do.
+APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION fq_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' AND current_setting('fq.allow_truncate', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'table % is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+"""
+
+
+def append_only(table):
+    """A migration operation that makes ``table`` insert-only on PostgreSQL: any
+    UPDATE, DELETE or TRUNCATE raises SQLSTATE 42501."""
+    forward = (
+        APPEND_ONLY_FUNCTION
+        + f"""
+CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION fq_refuse_change();
+CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION fq_refuse_change();
+"""
+    )
+    backward = f"""
+DROP TRIGGER IF EXISTS {table}_no_update_delete ON {table};
+DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};
+"""
+    return migrations.RunPython(
+        _run_on_postgres(forward), _run_on_postgres(backward), elidable=False
+    )
+
+
+def _run_on_postgres(sql):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql, params=None)
+
+    return run

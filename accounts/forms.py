@@ -1,0 +1,24 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fonds.models import Quartier
+
+from .models import User
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Nom affiché"),
+        max_length=120,
+        required=False,
+        help_text=_("Le nom que les autres voient, par exemple « Camille D. »."),
+    )
+    quartier = forms.ModelChoiceField(
+        label=_("Quartier de résidence"),
+        queryset=Quartier.objects.order_by("name"),
+        required=False,
+        empty_label=_("— Je ne souhaite pas l'indiquer —"),
+    )
+    language = forms.ChoiceField(
+        label=_("Langue des messages"), choices=User._meta.get_field("language").choices
+    )

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.middleware import mfa_missing
+
+
+def frame(request):
+    """What the base layout needs on every page: the main navigation, the footer
+    links and whether to show the MFA banner."""
+    return {
+        "main_nav": [
+            (_("Accueil"), "/"),
+        ],
+        "footer_links": [
+            (_("Accessibilité : partiellement conforme"), "/accessibilite/"),
+            (_("Mentions légales"), "/mentions-legales/"),
+            (_("Données personnelles"), "/donnees-personnelles/"),
+        ],
+        "show_mfa_banner": not settings.MFA_ENFORCED and mfa_missing(request),
+        "mfa_setup_url": reverse("mfa_activate_totp"),
+        "demo_mode": getattr(settings, "DEMO_MODE", False),
+    }

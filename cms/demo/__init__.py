@@ -1,0 +1,20 @@
+"""The demo commune, built through the same services users call. Every function is
+idempotent: running the demo twice leaves one copy of everything."""
+
+from django.db import transaction
+
+from .accounts import DEMO_PASSWORD, demo_accounts
+from .commune import demo_commune, demo_quartiers
+from .pages import demo_pages
+
+
+@transaction.atomic
+def build_demo():
+    demo_pages()
+    demo_commune()
+    quartiers = demo_quartiers()
+    accounts = demo_accounts(quartiers)
+    return {"quartiers": quartiers, "accounts": accounts}
+
+
+__all__ = ["DEMO_PASSWORD", "build_demo"]

@@ -1,0 +1,73 @@
+from allauth.account.models import EmailAddress
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.services import role_grant
+
+DEMO_PASSWORD = "demo-quartiers"
+DOMAIN = "demo.fonds-quartiers.fr"
+
+# (email, display name, role, scope: "first" quartier, "all" quartiers or None)
+DEMO_ACCOUNTS = [
+    (f"habitante@{DOMAIN}", "Camille Durand", None, "first", "habitante du premier quartier"),
+    (
+        f"instructeur@{DOMAIN}",
+        "Karim Benali",
+        Role.INSTRUCTOR,
+        "all",
+        "agent instructeur, tous les quartiers",
+    ),
+    (
+        f"conseillere@{DOMAIN}",
+        "Sophie Martin",
+        Role.COUNCIL_MEMBER,
+        "first",
+        "membre du conseil du premier quartier",
+    ),
+    (
+        f"maire@{DOMAIN}",
+        "Jean Moreau",
+        Role.CHAIR,
+        "first",
+        "maire de quartier du premier quartier",
+    ),
+    (
+        f"admin@{DOMAIN}",
+        "Nadia Lefèvre",
+        Role.ADMINISTRATOR,
+        None,
+        "administratrice (superutilisatrice Wagtail)",
+    ),
+]
+
+
+def demo_accounts(quartiers):
+    users = []
+    for email, name, role, scope, _description in DEMO_ACCOUNTS:
+        user = _account(email, name, quartiers[0])
+        if role == Role.ADMINISTRATOR:
+            if not user.is_superuser:
+                user.is_superuser = user.is_staff = True
+                user.save(update_fields=["is_superuser", "is_staff"])
+            role_grant(actor=None, user=user, role=role)
+        elif role is not None:
+            for quartier in quartiers if scope == "all" else quartiers[:1]:
+                role_grant(actor=None, user=user, role=role, quartier=quartier)
+        users.append(user)
+    return users
+
+
+def _account(email, name, quartier):
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email=email, password=DEMO_PASSWORD, display_name=name, quartier=quartier
+        )
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def demo_logins():
+    return [(email, description) for email, _n, _r, _s, description in DEMO_ACCOUNTS]

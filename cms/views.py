@@ -1,0 +1,43 @@
+import uuid
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+
+
+def healthz(request):
+    """Report the health of the database and the cache; 503 if either fails."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception:  # noqa: BLE001 — any failure means unhealthy
+        checks["database"] = "error"
+    try:
+        key = f"healthz:{uuid.uuid4().hex}"
+        cache.set(key, "1", 5)
+        checks["cache"] = "ok" if cache.get(key) == "1" else "error"
+        cache.delete(key)
+    except Exception:  # noqa: BLE001
+        checks["cache"] = "error"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    """The 500 page in the site's frame; falls back to a bare page if the frame itself
+    cannot render (the database may be the reason we are here)."""
+    try:
+        return render(request, "500.html", status=500)
+    except Exception:  # noqa: BLE001
+        return HttpResponseServerError(loader.get_template("500-bare.html").render())
