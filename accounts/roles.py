@@ -27,3 +27,27 @@ MFA_ROLES = frozenset({Role.INSTRUCTOR, Role.COUNCIL_MEMBER, Role.CHAIR, Role.AD
 
 # Roles that reach the Wagtail admin (/cms/).
 ADMIN_ROLES = frozenset({Role.INSTRUCTOR, Role.ADMINISTRATOR})
+
+# Django permissions each role's group holds.
+GROUP_PERMISSIONS = {
+    Role.INSTRUCTOR: ["wagtailadmin.access_admin"],
+    Role.ADMINISTRATOR: ["wagtailadmin.access_admin"],
+}
+
+
+def group_for_role(role, *, group_model=None, permission_model=None):
+    """The group of ``role`` with its permissions, created if missing. Takes the
+    historical models when called from a migration."""
+    if group_model is None:
+        from django.contrib.auth.models import Group as group_model
+        from django.contrib.auth.models import Permission as permission_model
+    group, created = group_model.objects.get_or_create(name=GROUP_NAMES[role])
+    if created:
+        for code in GROUP_PERMISSIONS.get(role, []):
+            app_label, codename = code.split(".")
+            permission = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                group.permissions.add(permission)
+    return group

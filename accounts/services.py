@@ -1,4 +1,3 @@
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -6,7 +5,7 @@ from .audit import audit_record
 from .errors import DomainError, PermissionDenied
 from .models import RoleAssignment, User
 from .predicates import can_edit_profile, is_administrator
-from .roles import ADMIN_ROLES, GROUP_NAMES, Role
+from .roles import ADMIN_ROLES, Role, group_for_role
 
 PROFILE_FIELDS = ("display_name", "quartier", "language")
 
@@ -53,8 +52,7 @@ def role_grant(*, actor, user, role, quartier=None):
         assignment, created = RoleAssignment.objects.get_or_create(
             user=user, role=role, quartier=quartier
         )
-        group, _created = Group.objects.get_or_create(name=GROUP_NAMES[role])
-        user.groups.add(group)
+        user.groups.add(group_for_role(role))
         fields = []
         if role in ADMIN_ROLES and not user.is_staff:
             user.is_staff = True

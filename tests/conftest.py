@@ -8,6 +8,33 @@ def pytest_configure(config):
     # Playwright's sync API runs an event loop in the test thread; the ORM calls made
     # by browser tests are still synchronous.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db.models.signals import post_migrate
+
+    post_migrate.connect(_restore_migration_data, dispatch_uid="tests-restore-migration-data")
+
+
+def _restore_migration_data(sender, **kwargs):
+    """Transactional tests empty every table when they end, then Django sends
+    post_migrate. Put back the rows that migrations created and the code relies on:
+    Wagtail's locale, root page and root collection, and the role groups."""
+    if sender.name != "cms":
+        return
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Collection, Locale, Page
+
+    from accounts.roles import Role, group_for_role
+
+    ContentType.objects.clear_cache()
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
+    if not Page.get_first_root_node():
+        Page.add_root(title="Root", slug="root")
+    if not Collection.get_first_root_node():
+        Collection.add_root(name="Root")
+    for role in Role:
+        group_for_role(role)
 
 
 def on_postgres():

@@ -1,28 +1,16 @@
 from django.db import migrations
 
 from accounts.dbutils import append_only
-
-GROUPS = {
-    "Habitants": [],
-    "Agents instructeurs": ["wagtailadmin.access_admin"],
-    "Membres de conseil": [],
-    "Maires de quartier": [],
-    "Administrateurs": ["wagtailadmin.access_admin"],
-}
+from accounts.roles import Role, group_for_role
 
 
 def create_groups(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codes in GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for code in codes:
-            app_label, codename = code.split(".")
-            permission = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
-            if permission:
-                group.permissions.add(permission)
+    for role in Role:
+        group_for_role(
+            role,
+            group_model=apps.get_model("auth", "Group"),
+            permission_model=apps.get_model("auth", "Permission"),
+        )
 
 
 class Migration(migrations.Migration):

@@ -84,12 +84,11 @@ def demo_pages():
 
 
 def _home_page():
-    """The home page, made the root of the default site. A database whose Wagtail
-    initial data was emptied (as between transactional tests) gets a root and a site."""
+    """The home page, made the root of the default site."""
     home = HomePage.objects.first()
     if home is not None:
         return home
-    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
+    root = Page.get_first_root_node()
     home = root.add_child(
         instance=HomePage(
             title="Les fonds d'initiative citoyenne de nos quartiers",

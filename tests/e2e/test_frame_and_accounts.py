@@ -6,13 +6,13 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "Bellerive-2026!"
 
 
 @pytest.fixture
-def demo_site():
+def demo_site(transactional_db):
     from cms.demo import build_demo
 
     return build_demo()
