@@ -11,7 +11,7 @@ PORT ?= 8000
 .PHONY: run test lint format bench install demo messages lock clean
 
 ## run: install, prepare the SQLite demo database, load the demo and serve it.
-run: install
+run: install node_modules/.installed
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=cms.settings.dev $(MANAGE) migrate --noinput
 	DJANGO_SETTINGS_MODULE=cms.settings.dev $(MANAGE) demo

@@ -46,3 +46,10 @@ def _run_on_postgres(sql):
             schema_editor.execute(sql, params=None)
 
     return run
+
+
+def constraint_violated(error, name):
+    """True if the IntegrityError ``error`` was raised by the constraint ``name`` (read
+    from PostgreSQL's diagnostics, never from the message text)."""
+    diag = getattr(error.__cause__, "diag", None)
+    return diag is not None and diag.constraint_name == name

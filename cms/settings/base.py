@@ -173,7 +173,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 WAGTAIL_SITE_NAME = "Fonds des quartiers"
-WAGTAILADMIN_BASE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
@@ -215,3 +216,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# Files of dossiers, never under MEDIA_URL: served by views that check permissions.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_ATTACHMENTS_PER_INITIATIVE = 6
+# Map tiles: a URL template such as https://tile.example.org/{z}/{x}/{y}.png; empty
+# means no background (the map still shows the initiatives). The site setting of the
+# same name, when filled in, takes precedence.
+MAP_TILE_URL = env("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
+STATICFILES_DIRS += [("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist")]

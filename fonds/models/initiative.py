@@ -1,0 +1,187 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from fonds.storage import private_storage
+
+from .fund import MONEY
+
+
+class InitiativeQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(status__in=Initiative.PUBLIC_STATUSES)
+
+
+class Initiative(models.Model):
+    """A resident's or an association's proposal asking a fund for a grant."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        SUBMITTED = "submitted", _("Déposée")
+        INCOMPLETE = "incomplete", _("À compléter")
+        ADMISSIBLE = "admissible", _("Recevable")
+        INADMISSIBLE = "inadmissible", _("Irrecevable")
+        WITHDRAWN = "withdrawn", _("Retirée")
+
+    class CarrierKind(models.TextChoices):
+        PERSON = "person", _("Un·e habitant·e ou un collectif")
+        ASSOCIATION = "association", _("Une association")
+
+    # Shown to everyone; the others only to the author and the people who handle them.
+    PUBLIC_STATUSES = (Status.SUBMITTED, Status.INCOMPLETE, Status.ADMISSIBLE)
+    EDITABLE_STATUSES = (Status.DRAFT, Status.INCOMPLETE)
+    WITHDRAWABLE_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.INCOMPLETE, Status.ADMISSIBLE)
+
+    fund = models.ForeignKey(
+        "fonds.Fund", verbose_name=_("fonds"), on_delete=models.PROTECT, related_name="initiatives"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        on_delete=models.PROTECT,
+        related_name="initiatives",
+    )
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    carrier_kind = models.CharField(
+        _("porteur"), max_length=20, choices=CarrierKind.choices, default=CarrierKind.PERSON
+    )
+    carrier_name = models.CharField(_("nom du porteur"), max_length=200)
+    rna = models.CharField(_("numéro RNA"), max_length=10, blank=True)
+    siret = models.CharField(_("numéro SIRET"), max_length=14, blank=True)
+    title = models.CharField(_("titre"), max_length=150)
+    summary = models.CharField(_("résumé"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    theme = models.ForeignKey(
+        "fonds.Theme",
+        verbose_name=_("thème"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="initiatives",
+    )
+    place_name = models.CharField(_("lieu"), max_length=200, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    starts_on = models.DateField(_("date de début"), null=True, blank=True)
+    ends_on = models.DateField(_("date de fin"), null=True, blank=True)
+    expected_participants = models.PositiveIntegerField(
+        _("participants attendus"), null=True, blank=True
+    )
+    requested_amount = models.DecimalField(_("montant demandé (€)"), default=0, **MONEY)
+    photo = models.ImageField(
+        _("photo"), storage=private_storage, upload_to="photos/%Y/", blank=True
+    )
+    submitted_at = models.DateTimeField(_("déposée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = InitiativeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        ordering = ["-submitted_at", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_amount__gte=0), name="initiative_requested_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="initiative_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="initiative_longitude_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_public(self):
+        return self.status in self.PUBLIC_STATUSES
+
+    @property
+    def quartier(self):
+        return self.fund.quartier
+
+
+class BudgetLine(models.Model):
+    """One line of an initiative's budget: an expense, or co-funding from elsewhere."""
+
+    class Kind(models.TextChoices):
+        EXPENSE = "expense", _("Dépense")
+        COFUNDING = "cofunding", _("Cofinancement")
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="budget_lines"
+    )
+    kind = models.CharField(_("nature"), max_length=20, choices=Kind.choices)
+    label = models.CharField(_("libellé"), max_length=200)
+    amount = models.DecimalField(_("montant (€)"), **MONEY)
+    position = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("ligne de budget")
+        verbose_name_plural = _("lignes de budget")
+        ordering = ["kind", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="budget_line_amount_positive")
+        ]
+
+    def __str__(self):
+        return f"{self.label}: {self.amount} €"
+
+
+class Attachment(models.Model):
+    """A PDF joined to an initiative (a quote, a statute, a letter of support)."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="attachments")
+    label = models.CharField(_("intitulé"), max_length=200)
+    file = models.FileField(_("fichier"), storage=private_storage, upload_to="pieces/%Y/")
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.label
+
+
+class Support(models.Model):
+    """A resident's support for an initiative: one per resident and initiative."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supports"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("soutien")
+        verbose_name_plural = _("soutiens")
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "user"], name="support_one_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.initiative}"

@@ -1,0 +1,50 @@
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from accounts.errors import DomainError
+
+CENT = Decimal("0.01")
+NARROW_NBSP = "\u202f"
+# No single line or grant of a neighbourhood fund comes near this; a larger figure is
+# a typing error.
+MAX_AMOUNT = Decimal("1000000.00")
+
+
+def parse_amount(value, *, field=None):
+    """A strictly positive amount in euros with at most two decimals, from a Decimal,
+    int or string (a French decimal comma is accepted). Floats are refused: money never
+    passes through binary floating point."""
+    label = field or _("Le montant")
+    if isinstance(value, float):
+        raise TypeError("Amounts must not be floats.")
+    if isinstance(value, str):
+        value = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise DomainError(_("%(field)s doit être un nombre.") % {"field": label}) from None
+    if not amount.is_finite():
+        raise DomainError(_("%(field)s doit être un nombre.") % {"field": label})
+    if amount <= 0:
+        raise DomainError(_("%(field)s doit être supérieur à zéro.") % {"field": label})
+    if amount > MAX_AMOUNT:
+        raise DomainError(
+            _("%(field)s ne peut dépasser %(max)s €.")
+            % {"field": label, "max": format_euros(MAX_AMOUNT)}
+        )
+    if amount != amount.quantize(CENT):
+        raise DomainError(_("%(field)s a au plus deux décimales.") % {"field": label})
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_euros(amount):
+    """1234.5 → "1 234,50" (French grouping with a narrow no-break space)."""
+    quantized = Decimal(amount).quantize(CENT)
+    sign = "-" if quantized < 0 else ""
+    whole, cents = f"{abs(quantized):.2f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{sign}{NARROW_NBSP.join(groups)},{cents}"

@@ -1,0 +1,57 @@
+"""Who may do what with initiatives. Services check these; views use them to show or
+hide actions. The permission table is in the README."""
+
+from accounts.predicates import is_administrator, is_council_member_of, is_instructor_of
+
+from .models import Initiative
+
+
+def is_author(user, initiative):
+    return user.is_authenticated and initiative.author_id == user.pk
+
+
+def is_instructor_for(user, initiative):
+    """An instructor of the initiative's quartier — never on their own dossier."""
+    return is_instructor_of(user, initiative.fund.quartier_id) and not is_author(user, initiative)
+
+
+def can_view_initiative(user, initiative):
+    """Public dossiers are seen by all; the others only by their author, the
+    instructors and council members of the quartier, and administrators."""
+    if initiative.is_public:
+        return True
+    return can_view_private_parts(user, initiative)
+
+
+def can_view_private_parts(user, initiative):
+    """Contact details, the carrier's identifiers, and everything of a non-public
+    dossier."""
+    if not user.is_authenticated:
+        return False
+    quartier = initiative.fund.quartier_id
+    return (
+        is_author(user, initiative)
+        or is_instructor_of(user, quartier)
+        or is_council_member_of(user, quartier)
+        or is_administrator(user)
+    )
+
+
+def can_edit_initiative(user, initiative):
+    return is_author(user, initiative) and initiative.status in Initiative.EDITABLE_STATUSES
+
+
+def can_instruct(user, initiative):
+    return is_instructor_for(user, initiative)
+
+
+def can_withdraw(user, initiative):
+    return is_author(user, initiative) and initiative.status in Initiative.WITHDRAWABLE_STATUSES
+
+
+def can_support(user, initiative):
+    return (
+        user.is_authenticated
+        and not is_author(user, initiative)
+        and initiative.status in Initiative.PUBLIC_STATUSES
+    )

@@ -1,0 +1,35 @@
+from .initiatives import (
+    initiative_attach,
+    initiative_create,
+    initiative_declare_admissible,
+    initiative_declare_inadmissible,
+    initiative_detach,
+    initiative_request_completion,
+    initiative_set_budget,
+    initiative_set_photo,
+    initiative_submit,
+    initiative_support,
+    initiative_update,
+    initiative_withdraw,
+    submission_problems,
+)
+from .quartiers import fund_create, quartier_create, theme_create
+
+__all__ = [
+    "fund_create",
+    "initiative_attach",
+    "initiative_create",
+    "initiative_declare_admissible",
+    "initiative_declare_inadmissible",
+    "initiative_detach",
+    "initiative_request_completion",
+    "initiative_set_budget",
+    "initiative_set_photo",
+    "initiative_submit",
+    "initiative_support",
+    "initiative_update",
+    "initiative_withdraw",
+    "quartier_create",
+    "submission_problems",
+    "theme_create",
+]

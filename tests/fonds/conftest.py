@@ -1,0 +1,173 @@
+"""Fixtures for the fonds tests: two quartiers, an open fund in each, themes, and one
+person per role (scoped to the first quartier unless the name says otherwise)."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.services import role_grant
+from fonds.models import BudgetLine, Fund
+from fonds.services import (
+    fund_create,
+    initiative_create,
+    initiative_set_budget,
+    initiative_submit,
+    quartier_create,
+    theme_create,
+)
+
+
+@pytest.fixture
+def quartier(db):
+    return quartier_create(actor=None, name="Bellevue")
+
+
+@pytest.fixture
+def other_quartier(db):
+    return quartier_create(actor=None, name="Les Tilleuls")
+
+
+def _open_fund(quartier, **overrides):
+    today = timezone.localdate()
+    values = {
+        "label": f"Fonds {today.year}",
+        "period_start": today.replace(month=1, day=1),
+        "period_end": today.replace(month=12, day=31),
+        "submissions_open_on": today - datetime.timedelta(days=30),
+        "submissions_close_on": today + datetime.timedelta(days=60),
+        "max_grant": Decimal("1500.00"),
+        "min_cofunding_percent": Decimal("10"),
+    }
+    values.update(overrides)
+    return fund_create(actor=None, quartier=quartier, **values)
+
+
+@pytest.fixture
+def open_fund():
+    return _open_fund
+
+
+@pytest.fixture
+def fund(quartier):
+    return _open_fund(quartier)
+
+
+@pytest.fixture
+def other_fund(other_quartier):
+    return _open_fund(other_quartier)
+
+
+@pytest.fixture
+def closed_fund(quartier):
+    return _open_fund(quartier, label="Fonds clos", status=Fund.Status.CLOSED)
+
+
+@pytest.fixture
+def theme(db):
+    return theme_create(actor=None, name="Jardins partagés")
+
+
+def _user(email, role=None, quartier=None):
+    user = User.objects.create_user(email=email, password="motdepasse-test")
+    if role == Role.ADMINISTRATOR:
+        role_grant(actor=None, user=user, role=role)
+    elif role is not None:
+        role_grant(actor=None, user=user, role=role, quartier=quartier)
+    return user
+
+
+@pytest.fixture
+def people(quartier, other_quartier):
+    """One person per role; the instructor, council member and chair of the first
+    quartier, and an instructor of the other quartier only."""
+    return {
+        "author": _user("autrice@example.org"),
+        "resident": _user("voisin@example.org"),
+        "instructor": _user("agent@example.org", Role.INSTRUCTOR, quartier),
+        "other_instructor": _user("agent-tilleuls@example.org", Role.INSTRUCTOR, other_quartier),
+        "council_member": _user("conseil@example.org", Role.COUNCIL_MEMBER, quartier),
+        "chair": _user("maire@example.org", Role.CHAIR, quartier),
+        "administrator": _user("admin@example.org", Role.ADMINISTRATOR),
+    }
+
+
+@pytest.fixture
+def author(people):
+    return people["author"]
+
+
+@pytest.fixture
+def instructor(people):
+    return people["instructor"]
+
+
+def complete_fields(theme):
+    today = timezone.localdate()
+    return {
+        "carrier_kind": "association",
+        "carrier_name": "Les Jardiniers de Bellevue",
+        "rna": "W491234567",
+        "title": "Un jardin partagé au pied des tours",
+        "summary": "Créer douze bacs potagers ouverts à tous les habitants.",
+        "description": "Avec le centre social, nous construisons des bacs et animons des ateliers.",
+        "theme": theme,
+        "place_name": "Square Bellevue",
+        "starts_on": today + datetime.timedelta(days=20),
+        "ends_on": today + datetime.timedelta(days=80),
+        "expected_participants": 60,
+    }
+
+
+BUDGET = [
+    (BudgetLine.Kind.EXPENSE, "Bois et terreau", "900.00"),
+    (BudgetLine.Kind.EXPENSE, "Outils", "300,50"),
+    (BudgetLine.Kind.COFUNDING, "Bailleur social", "200"),
+]
+
+
+@pytest.fixture
+def draft(fund, author, theme):
+    """A complete draft that can be submitted: 1 200,50 € of expenses, 200 € of
+    co-funding, 1 000,50 € requested."""
+    initiative = initiative_create(actor=author, fund=fund, **complete_fields(theme))
+    return initiative_set_budget(actor=author, initiative=initiative, lines=BUDGET)
+
+
+@pytest.fixture
+def submitted(draft, author):
+    return initiative_submit(actor=author, initiative=draft)
+
+
+def pdf_bytes(pages=1):
+    """A small valid PDF made with Pillow."""
+    buffer = io.BytesIO()
+    images = [Image.new("RGB", (60, 80), "white") for _ in range(pages)]
+    images[0].save(buffer, "PDF", save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+def image_bytes(fmt="JPEG", size=(40, 30)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "seagreen").save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def pdf_upload():
+    return lambda name="devis.pdf", data=None: SimpleUploadedFile(
+        name, pdf_bytes() if data is None else data, content_type="application/pdf"
+    )
+
+
+@pytest.fixture
+def photo_upload():
+    return lambda name="photo.jpg", data=None, fmt="JPEG": SimpleUploadedFile(
+        name, image_bytes(fmt) if data is None else data, content_type="image/jpeg"
+    )
