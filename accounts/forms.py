@@ -22,3 +22,19 @@ class ProfileForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Langue des messages"), choices=User._meta.get_field("language").choices
     )
+
+
+def add_domain_error(form, error):
+    """Show a service's DomainError on a form: on the fields it names when the form has
+    them, else at the top of the form."""
+    placed = False
+    for field, messages in (error.errors or {}).items():
+        for message in messages:
+            if field in form.fields:
+                form.add_error(field, message)
+                placed = True
+            elif field == "__all__":
+                form.add_error(None, message)
+                placed = True
+    if not placed:
+        form.add_error(None, error.message)

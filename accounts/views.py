@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from .errors import DomainError
-from .forms import ProfileForm
+from .forms import ProfileForm, add_domain_error
 from .services import profile_update
 
 
@@ -17,7 +17,7 @@ def profile(request):
             try:
                 profile_update(actor=user, user=user, **form.cleaned_data)
             except DomainError as error:
-                form.add_error(None, error.message)
+                add_domain_error(form, error)
             else:
                 messages.success(request, _("Votre profil est enregistré."))
                 return redirect("accounts_profile")

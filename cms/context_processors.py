@@ -11,6 +11,8 @@ def frame(request):
     return {
         "main_nav": [
             (_("Accueil"), "/"),
+            (_("Initiatives"), "/initiatives/"),
+            (_("Proposer une initiative"), "/initiatives/nouvelle/"),
         ],
         "footer_links": [
             (_("Accessibilité : partiellement conforme"), "/accessibilite/"),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("langue/", set_language, name="set_language"),
     path("comptes/", include("accounts.urls")),
+    path("", include("fonds.urls")),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

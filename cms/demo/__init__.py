@@ -5,6 +5,7 @@ from django.db import transaction
 
 from .accounts import DEMO_PASSWORD, demo_accounts
 from .commune import demo_commune, demo_quartiers
+from .initiatives import demo_funds, demo_initiatives, demo_themes
 from .pages import demo_pages
 
 
@@ -14,7 +15,16 @@ def build_demo():
     demo_commune()
     quartiers = demo_quartiers()
     accounts = demo_accounts(quartiers)
-    return {"quartiers": quartiers, "accounts": accounts}
+    themes = demo_themes()
+    funds = demo_funds(quartiers)
+    instructor, author = accounts[1], accounts[0]
+    initiatives = demo_initiatives(funds, themes, instructor, author)
+    return {
+        "quartiers": quartiers,
+        "accounts": accounts,
+        "funds": funds,
+        "initiatives": initiatives,
+    }
 
 
 __all__ = ["DEMO_PASSWORD", "build_demo"]

@@ -57,6 +57,10 @@ def demo_accounts(quartiers):
     return users
 
 
+def demo_user(email, name, quartier=None):
+    return _account(email, name, quartier)
+
+
 def _account(email, name, quartier):
     user = User.objects.filter(email=email).first()
     if user is None:

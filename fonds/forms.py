@@ -1,0 +1,173 @@
+"""Forms check the shape of what residents type; the services decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import BudgetLine, Fund, Initiative, Quartier, Theme
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class CarrierForm(forms.Form):
+    fund = forms.ModelChoiceField(
+        label=_("Fonds de quartier"),
+        queryset=Fund.objects.none(),
+        empty_label=None,
+        help_text=_("Le fonds du quartier où l'action aura lieu."),
+    )
+    carrier_kind = forms.ChoiceField(
+        label=_("Qui porte le projet ?"),
+        choices=Initiative.CarrierKind.choices,
+        widget=forms.RadioSelect,
+    )
+    carrier_name = forms.CharField(
+        label=_("Nom du porteur"),
+        max_length=200,
+        help_text=_("Votre nom, celui de votre collectif ou de votre association."),
+    )
+    rna = forms.CharField(
+        label=_("Numéro RNA (association, facultatif)"),
+        max_length=10,
+        required=False,
+        help_text=_("W suivi de 9 chiffres."),
+    )
+    siret = forms.CharField(
+        label=_("Numéro SIRET (facultatif)"),
+        max_length=20,
+        required=False,
+        help_text=_("14 chiffres."),
+    )
+    title = forms.CharField(label=_("Titre du projet"), max_length=150)
+
+    def __init__(self, *args, fund_fixed=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if fund_fixed:
+            del self.fields["fund"]
+        else:
+            self.fields["fund"].queryset = Fund.objects.accepting_submissions().select_related(
+                "quartier"
+            )
+
+
+class ProjectForm(forms.Form):
+    summary = forms.CharField(
+        label=_("Résumé"),
+        max_length=300,
+        required=False,
+        help_text=_("En une ou deux phrases : ce qui sera fait, pour qui."),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=10_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Thème"),
+        queryset=Theme.objects.all(),
+        required=False,
+        empty_label=_("— Choisir —"),
+    )
+    place_name = forms.CharField(label=_("Lieu"), max_length=200, required=False)
+    latitude = forms.DecimalField(
+        label=_("Latitude (facultatif)"),
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        min_value=-90,
+        max_value=90,
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude (facultatif)"),
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        min_value=-180,
+        max_value=180,
+    )
+    starts_on = forms.DateField(label=_("Date de début"), required=False, widget=DateInput())
+    ends_on = forms.DateField(label=_("Date de fin"), required=False, widget=DateInput())
+    expected_participants = forms.IntegerField(
+        label=_("Nombre de participants attendus"),
+        required=False,
+        min_value=0,
+        max_value=100_000,
+    )
+
+
+class BudgetLineForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Nature"), choices=BudgetLine.Kind.choices)
+    label = forms.CharField(label=_("Libellé"), max_length=200, required=False)
+    amount = forms.CharField(
+        label=_("Montant en euros"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
+BudgetFormSet = forms.formset_factory(BudgetLineForm, extra=0, max_num=30, absolute_max=30)
+
+
+class AttachmentForm(forms.Form):
+    label = forms.CharField(
+        label=_("Intitulé de la pièce"),
+        max_length=200,
+        help_text=_("Par exemple : devis du menuisier."),
+    )
+    file = forms.FileField(
+        label=_("Fichier PDF (5 Mo au plus)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label=_("Photo (JPEG, PNG ou WebP, 5 Mo au plus)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif (facultatif)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class InitiativeFilterForm(forms.Form):
+    q = forms.CharField(label=_("Rechercher"), required=False, max_length=100)
+    quartier = forms.ModelChoiceField(
+        label=_("Quartier"),
+        queryset=Quartier.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("Tous les quartiers"),
+    )
+    fund = forms.ModelChoiceField(
+        label=_("Fonds"),
+        queryset=Fund.objects.select_related("quartier"),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("Tous les fonds"),
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Thème"),
+        queryset=Theme.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("Tous les thèmes"),
+    )
+    status = forms.ChoiceField(
+        label=_("Statut"),
+        required=False,
+        choices=[("", _("Tous les statuts"))]
+        + [(s.value, s.label) for s in Initiative.PUBLIC_STATUSES],
+    )

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from .views import files, my_space, public, submission
+
+urlpatterns = [
+    path("initiatives/", public.initiative_list, name="initiative_list"),
+    path("initiatives/nouvelle/", submission.initiative_new, name="initiative_new"),
+    path("initiatives/<int:pk>/", public.initiative_detail, name="initiative_detail"),
+    path(
+        "initiatives/<int:pk>/modifier/<slug:step>/",
+        submission.initiative_edit,
+        name="initiative_edit",
+    ),
+    path(
+        "initiatives/<int:pk>/retirer/",
+        submission.initiative_withdraw_view,
+        name="initiative_withdraw",
+    ),
+    path(
+        "initiatives/<int:pk>/soutenir/",
+        public.initiative_support_view,
+        name="initiative_support",
+    ),
+    path(
+        "initiatives/<int:pk>/pieces/<int:attachment_pk>/",
+        files.initiative_attachment,
+        name="initiative_attachment",
+    ),
+    path("initiatives/<int:pk>/photo/", files.initiative_photo, name="initiative_photo"),
+    path("mon-espace/", my_space.my_space, name="my_space"),
+]

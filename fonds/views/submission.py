@@ -1,0 +1,287 @@
+"""The submission form in steps. Each step saves the draft, so a resident can stop
+and come back; it all works without JavaScript."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.errors import DomainError
+from accounts.forms import add_domain_error
+from fonds.forms import (
+    AttachmentForm,
+    BudgetFormSet,
+    CarrierForm,
+    PhotoForm,
+    ProjectForm,
+    ReasonForm,
+)
+from fonds.models import Attachment, Fund, Initiative
+from fonds.predicates import can_withdraw, is_author
+from fonds.selectors import budget_totals
+from fonds.services import (
+    initiative_attach,
+    initiative_create,
+    initiative_detach,
+    initiative_set_budget,
+    initiative_set_photo,
+    initiative_submit,
+    initiative_update,
+    initiative_withdraw,
+    submission_problems,
+)
+
+STEPS = [
+    ("porteur", gettext_lazy("Porteur")),
+    ("projet", gettext_lazy("Projet")),
+    ("budget", gettext_lazy("Budget")),
+    ("pieces", gettext_lazy("Pièces jointes")),
+    ("depot", gettext_lazy("Vérification et dépôt")),
+]
+STEP_NAMES = [name for name, _label in STEPS]
+CARRIER_FIELDS = ("carrier_kind", "carrier_name", "rna", "siret", "title")
+PROJECT_FIELDS = (
+    "summary",
+    "description",
+    "theme",
+    "place_name",
+    "latitude",
+    "longitude",
+    "starts_on",
+    "ends_on",
+    "expected_participants",
+)
+BLANK_BUDGET_ROWS = 3
+
+
+def _render(request, step, context):
+    index = STEP_NAMES.index(step)
+    return render(
+        request,
+        "fonds/initiative_form.html",
+        {
+            "steps": STEPS,
+            "step": step,
+            "step_number": index + 1,
+            "step_label": STEPS[index][1],
+            "step_count": len(STEPS),
+            **context,
+        },
+    )
+
+
+@login_required
+def initiative_new(request):
+    """Step 1 for a new dossier: the fund, who carries it, its title. Saving creates
+    the draft."""
+    has_funds = Fund.objects.accepting_submissions().exists()
+    form = CarrierForm(request.POST or None, initial={"carrier_kind": "person"})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        fund = data.pop("fund")
+        try:
+            initiative = initiative_create(actor=request.user, fund=fund, **data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Brouillon enregistré. Décrivez maintenant votre projet."))
+            return redirect("initiative_edit", pk=initiative.pk, step="projet")
+    return _render(request, "porteur", {"form": form, "initiative": None, "has_funds": has_funds})
+
+
+@login_required
+def initiative_edit(request, pk, step):
+    if step not in STEP_NAMES:
+        raise Http404
+    initiative = get_object_or_404(
+        Initiative.objects.select_related("fund__quartier", "theme"), pk=pk
+    )
+    if not is_author(request.user, initiative):
+        raise Http404
+    if initiative.status not in Initiative.EDITABLE_STATUSES:
+        messages.info(request, _("Ce dossier ne peut plus être modifié."))
+        return redirect("my_space")
+    return STEP_VIEWS[step](request, initiative)
+
+
+def _next(initiative, step):
+    return redirect(
+        "initiative_edit", pk=initiative.pk, step=STEP_NAMES[STEP_NAMES.index(step) + 1]
+    )
+
+
+def _fields_step(request, initiative, step, form_class, fields, **form_kwargs):
+    initial = {field: getattr(initiative, field) for field in fields}
+    form = form_class(request.POST or None, initial=initial, **form_kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative_update(actor=request.user, initiative=initiative, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Étape enregistrée."))
+            return _next(initiative, step)
+    return _render(request, step, {"form": form, "initiative": initiative})
+
+
+def _carrier_step(request, initiative):
+    return _fields_step(
+        request, initiative, "porteur", CarrierForm, CARRIER_FIELDS, fund_fixed=True
+    )
+
+
+def _project_step(request, initiative):
+    return _fields_step(request, initiative, "projet", ProjectForm, PROJECT_FIELDS)
+
+
+def _budget_step(request, initiative):
+    lines = [
+        {"kind": line.kind, "label": line.label, "amount": f"{line.amount:.2f}".replace(".", ",")}
+        for line in initiative.budget_lines.all()
+    ]
+    initial = lines + [{"kind": "expense"}] * BLANK_BUDGET_ROWS
+    formset = BudgetFormSet(request.POST or None, initial=initial, prefix="lignes")
+    if request.method == "POST" and formset.is_valid():
+        filled = [
+            (index, form.cleaned_data)
+            for index, form in enumerate(formset.forms)
+            if form.cleaned_data.get("label") or form.cleaned_data.get("amount")
+        ]
+        try:
+            initiative_set_budget(
+                actor=request.user,
+                initiative=initiative,
+                lines=[(d["kind"], d["label"], d["amount"]) for _i, d in filled],
+            )
+        except DomainError as error:
+            for key, problems in error.errors.items():
+                position = int(key.split("-")[1]) if key.startswith("line-") else None
+                for problem in problems:
+                    if position is None:
+                        formset.forms[0].add_error(None, problem)
+                    else:
+                        formset.forms[filled[position][0]].add_error("amount", problem)
+            if not error.errors:
+                formset._non_form_errors = formset.error_class([error.message])
+        else:
+            messages.success(request, _("Budget enregistré."))
+            return _next(initiative, "budget")
+    return _render(
+        request,
+        "budget",
+        {"formset": formset, "initiative": initiative, "totals": budget_totals(initiative)},
+    )
+
+
+def _documents_step(request, initiative):
+    attachment_form = AttachmentForm(prefix="piece")
+    photo_form = PhotoForm(prefix="photo")
+    action = request.POST.get("action", "")
+    if request.method == "POST":
+        try:
+            if action == "attach":
+                attachment_form = AttachmentForm(request.POST, request.FILES, prefix="piece")
+                if attachment_form.is_valid():
+                    initiative_attach(
+                        actor=request.user,
+                        initiative=initiative,
+                        upload=attachment_form.cleaned_data["file"],
+                        label=attachment_form.cleaned_data["label"],
+                    )
+                    messages.success(request, _("Pièce jointe ajoutée."))
+                    return redirect("initiative_edit", pk=initiative.pk, step="pieces")
+            elif action == "photo":
+                photo_form = PhotoForm(request.POST, request.FILES, prefix="photo")
+                if photo_form.is_valid():
+                    initiative_set_photo(
+                        actor=request.user,
+                        initiative=initiative,
+                        upload=photo_form.cleaned_data["photo"],
+                    )
+                    messages.success(request, _("Photo enregistrée."))
+                    return redirect("initiative_edit", pk=initiative.pk, step="pieces")
+            elif action.startswith("detach-"):
+                attachment = get_object_or_404(
+                    Attachment, pk=action.removeprefix("detach-"), initiative=initiative
+                )
+                initiative_detach(actor=request.user, attachment=attachment)
+                messages.success(request, _("Pièce jointe retirée."))
+                return redirect("initiative_edit", pk=initiative.pk, step="pieces")
+            elif action == "next":
+                return _next(initiative, "pieces")
+        except DomainError as error:
+            form = photo_form if action == "photo" else attachment_form
+            if form.is_bound:
+                add_domain_error(form, error)
+            else:
+                messages.error(request, error.message)
+    return _render(
+        request,
+        "pieces",
+        {
+            "initiative": initiative,
+            "attachments": initiative.attachments.all(),
+            "attachment_form": attachment_form,
+            "photo_form": photo_form,
+        },
+    )
+
+
+def _submit_step(request, initiative):
+    problems = submission_problems(initiative)
+    if request.method == "POST":
+        try:
+            initiative_submit(actor=request.user, initiative=initiative)
+        except DomainError as error:
+            problems = error.errors.get("__all__", [error.message])
+        else:
+            messages.success(
+                request,
+                _("Votre initiative est déposée. Vous recevez un courriel de confirmation."),
+            )
+            return redirect("my_space")
+    return _render(
+        request,
+        "depot",
+        {
+            "initiative": initiative,
+            "problems": problems,
+            "totals": budget_totals(initiative),
+            "attachments": initiative.attachments.all(),
+        },
+    )
+
+
+STEP_VIEWS = {
+    "porteur": _carrier_step,
+    "projet": _project_step,
+    "budget": _budget_step,
+    "pieces": _documents_step,
+    "depot": _submit_step,
+}
+
+
+@login_required
+def initiative_withdraw_view(request, pk):
+    initiative = get_object_or_404(Initiative.objects.select_related("fund"), pk=pk)
+    if not is_author(request.user, initiative):
+        raise Http404
+    if not can_withdraw(request.user, initiative):
+        messages.info(request, _("Ce dossier ne peut plus être retiré."))
+        return redirect("my_space")
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative_withdraw(
+                actor=request.user, initiative=initiative, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Votre initiative est retirée."))
+            return redirect("my_space")
+    return render(
+        request, "fonds/initiative_withdraw.html", {"form": form, "initiative": initiative}
+    )
