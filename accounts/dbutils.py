@@ -35,6 +35,11 @@ CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
 DROP TRIGGER IF EXISTS {table}_no_update_delete ON {table};
 DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};
 """
+    return postgres_sql(forward, backward)
+
+
+def postgres_sql(forward, backward):
+    """A migration operation running raw SQL on PostgreSQL only."""
     return migrations.RunPython(
         _run_on_postgres(forward), _run_on_postgres(backward), elidable=False
     )

@@ -1,5 +1,18 @@
 from .fund import Fund, Theme
 from .initiative import Attachment, BudgetLine, Initiative, Support
+from .ledger import Grant, LedgerAccount, LedgerLeg, LedgerTransaction
 from .quartier import Quartier
 
-__all__ = ["Attachment", "BudgetLine", "Fund", "Initiative", "Quartier", "Support", "Theme"]
+__all__ = [
+    "Attachment",
+    "BudgetLine",
+    "Fund",
+    "Grant",
+    "Initiative",
+    "LedgerAccount",
+    "LedgerLeg",
+    "LedgerTransaction",
+    "Quartier",
+    "Support",
+    "Theme",
+]

@@ -1,0 +1,377 @@
+"""Posting to the ledger. Every movement of money is one function here; each takes the
+row locks of the accounts it touches (in ascending id order, so concurrent postings
+never deadlock), checks that no fund or grant goes negative, extends the fund's hash
+chain, and writes its audit row, all in one transaction. A retried request with the
+same idempotency key returns the transaction already written."""
+
+import datetime
+import hashlib
+import json
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.dbutils import constraint_violated
+from accounts.errors import DomainError, PermissionDenied
+from accounts.predicates import is_administrator, is_chair_of, is_instructor_of
+
+from .models import Grant, LedgerAccount, LedgerLeg, LedgerTransaction
+from .money import format_euros, parse_amount
+
+Kind = LedgerTransaction.Kind
+Account = LedgerAccount.Kind
+GENESIS = "0" * 64
+MAX_KEY = 100
+
+
+class LedgerError(DomainError):
+    """A posting the ledger's rules refuse."""
+
+
+# Accounts -----------------------------------------------------------------------------
+
+
+def _get_or_create_account(**lookup):
+    try:
+        with transaction.atomic():
+            return LedgerAccount.objects.get_or_create(**lookup)[0]
+    except IntegrityError:
+        return LedgerAccount.objects.get(**lookup)
+
+
+def budget_account():
+    return _get_or_create_account(kind=Account.BUDGET)
+
+
+def available_account(fund):
+    return _get_or_create_account(kind=Account.FUND_AVAILABLE, fund=fund)
+
+
+def paid_account(fund):
+    return _get_or_create_account(kind=Account.PAID_OUT, fund=fund)
+
+
+# Hashing ------------------------------------------------------------------------------
+
+
+def canonical_content(tx, legs):
+    """The bytes a transaction's hash covers: every field that gives it meaning."""
+    content = {
+        "fund": tx.fund_id,
+        "sequence": tx.sequence,
+        "kind": tx.kind,
+        "amount": f"{tx.amount:.2f}",
+        "legs": sorted([leg.account_id, f"{leg.amount:.2f}"] for leg in legs),
+        "grant": tx.grant_id,
+        "reference": tx.reference,
+        "payment_date": tx.payment_date.isoformat() if tx.payment_date else None,
+        "memo": tx.memo,
+        "reverses": tx.reverses_id,
+        "actor": tx.actor_id,
+        "key": tx.idempotency_key,
+        "created_at": tx.created_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(previous_hash, tx, legs):
+    return hashlib.sha256((previous_hash + canonical_content(tx, legs)).encode()).hexdigest()
+
+
+# Posting ------------------------------------------------------------------------------
+
+
+def _check_key(key):
+    key = (key or "").strip()
+    if not key or len(key) > MAX_KEY:
+        raise LedgerError(_("Une clé d'idempotence (100 caractères au plus) est requise."))
+    return key
+
+
+def _existing(key, *, fund, kind, amount):
+    tx = LedgerTransaction.objects.filter(idempotency_key=key).first()
+    if tx is not None and (tx.fund_id, tx.kind, tx.amount) != (fund.pk, kind, amount):
+        raise LedgerError(
+            _("Cette clé d'idempotence a déjà servi pour une autre opération."), code="key_reused"
+        )
+    return tx
+
+
+def _shortfall(account, needed):
+    if account.kind == Account.FUND_AVAILABLE:
+        return _("Le fonds n'a que %(left)s € disponibles ; %(needed)s € demandés.") % {
+            "left": format_euros(account.balance),
+            "needed": format_euros(needed),
+        }
+    return _("La subvention n'a plus que %(left)s € engagés ; %(needed)s € demandés.") % {
+        "left": format_euros(account.balance),
+        "needed": format_euros(needed),
+    }
+
+
+def _post(
+    *,
+    actor,
+    fund,
+    kind,
+    amount,
+    source,
+    target,
+    key,
+    audit_action,
+    grant=None,
+    reference="",
+    payment_date=None,
+    memo="",
+    reverses=None,
+):
+    """Move ``amount`` from ``source`` to ``target`` (accounts), as one transaction of
+    the fund's chain. Call inside transaction.atomic()."""
+    head = available_account(fund)
+    ids = sorted({source.pk, target.pk, head.pk})
+    locked = {
+        a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    existing = _existing(key, fund=fund, kind=kind, amount=amount)
+    if existing is not None:
+        return existing
+    source, target, head = locked[source.pk], locked[target.pk], locked[head.pk]
+    if source.kind != Account.BUDGET and source.balance < amount:
+        raise LedgerError(_shortfall(source, amount), code="insufficient")
+    tx = LedgerTransaction(
+        fund=fund,
+        sequence=head.head_sequence + 1,
+        kind=kind,
+        amount=amount,
+        grant=grant,
+        reference=reference,
+        payment_date=payment_date,
+        memo=memo,
+        reverses=reverses,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        idempotency_key=key,
+        created_at=timezone.now(),
+        previous_hash=head.head_hash,
+    )
+    legs = [LedgerLeg(account=source, amount=-amount), LedgerLeg(account=target, amount=amount)]
+    tx.hash = chain_hash(tx.previous_hash, tx, legs)
+    tx.save()
+    for leg in legs:
+        leg.transaction = tx
+    LedgerLeg.objects.bulk_create(legs)
+    source.balance -= amount
+    target.balance += amount
+    head.head_sequence, head.head_hash = tx.sequence, tx.hash
+    for account in locked.values():
+        account.save(update_fields=["balance", "head_sequence", "head_hash"])
+    audit_record(
+        actor=actor,
+        action=audit_action,
+        target=tx,
+        data={
+            "fund": fund.pk,
+            "kind": kind,
+            "amount": str(amount),
+            "reference": reference,
+            "hash": tx.hash,
+        },
+    )
+    return tx
+
+
+def _posting(post):
+    """Run a posting; a concurrent twin with the same idempotency key that committed
+    first makes this one return that twin's transaction."""
+
+    def run(*, idempotency_key, **kwargs):
+        key = _check_key(idempotency_key)
+        try:
+            with transaction.atomic():
+                return post(key=key, **kwargs)
+        except IntegrityError as error:
+            twin = LedgerTransaction.objects.filter(idempotency_key=key).first()
+            if twin is not None:
+                return twin
+            if constraint_violated(error, "grant_one_per_decision"):
+                raise LedgerError(_("Cette décision a déjà engagé une subvention.")) from None
+            raise
+
+    run.__doc__ = post.__doc__
+    run.__name__ = post.__name__
+    return run
+
+
+@_posting
+def ledger_credit(*, actor, fund, amount, key, memo=""):
+    """CREDIT: the commune's budget line gives the fund its envelope. Administrators."""
+    if actor is not None and not is_administrator(actor):
+        raise PermissionDenied()
+    amount = parse_amount(amount)
+    return _post(
+        actor=actor,
+        fund=fund,
+        kind=Kind.CREDIT,
+        amount=amount,
+        source=budget_account(),
+        target=available_account(fund),
+        key=key,
+        audit_action="fonds.ledger.credit",
+        memo=memo,
+    )
+
+
+@_posting
+def ledger_commit(*, actor, initiative, amount, decision_reference, key):
+    """COMMIT: a published decision grants ``amount`` to an initiative; the money leaves
+    the fund's available account for the grant's committed account. The amount is at
+    most the request and at most what the fund has available. Only the chair of the
+    quartier's council (publishing the decision) or the system."""
+    fund = initiative.fund
+    if actor is not None and not (is_chair_of(actor, fund.quartier_id) or is_administrator(actor)):
+        raise PermissionDenied()
+    amount = parse_amount(amount)
+    if amount > initiative.requested_amount:
+        raise LedgerError(
+            _("Le montant accordé dépasse le montant demandé (%(asked)s €).")
+            % {"asked": format_euros(initiative.requested_amount)}
+        )
+    reference = (decision_reference or "").strip()
+    if not reference:
+        raise LedgerError(_("Un engagement cite la décision qui l'autorise."))
+    existing = _existing(key, fund=fund, kind=Kind.COMMIT, amount=amount)
+    if existing is not None:
+        return existing
+    if Grant.objects.filter(decision_reference=reference).exists():
+        raise LedgerError(
+            _("La décision %(ref)s a déjà engagé une subvention.") % {"ref": reference}
+        )
+    grant = Grant.objects.create(initiative=initiative, fund=fund, decision_reference=reference)
+    committed = LedgerAccount.objects.create(kind=Account.GRANT_COMMITTED, grant=grant)
+    return _post(
+        actor=actor,
+        fund=fund,
+        kind=Kind.COMMIT,
+        amount=amount,
+        source=available_account(fund),
+        target=committed,
+        key=key,
+        grant=grant,
+        reference=reference,
+        audit_action="fonds.ledger.commit",
+    )
+
+
+def _require_payment_officer(actor, grant):
+    """Instructors of the quartier record payments and releases — never for a dossier
+    they wrote themselves."""
+    initiative = grant.initiative
+    if actor is None:
+        return
+    if not is_instructor_of(actor, grant.fund.quartier_id) or initiative.author_id == actor.pk:
+        raise PermissionDenied()
+
+
+@_posting
+def ledger_disburse(*, actor, grant, amount, payment_reference, payment_date, key):
+    """DISBURSE: a payment to the carrier, with the treasury's payment reference and
+    date; from the grant's committed account to the fund's paid-out account."""
+    _require_payment_officer(actor, grant)
+    amount = parse_amount(amount)
+    reference = (payment_reference or "").strip()
+    if not reference or len(reference) > 100:
+        raise LedgerError(_("Indiquez la référence du paiement (mandat, virement)."))
+    if payment_date is None or payment_date > timezone.localdate():
+        raise LedgerError(_("La date du paiement est requise et ne peut être dans le futur."))
+    return _post(
+        actor=actor,
+        fund=grant.fund,
+        kind=Kind.DISBURSE,
+        amount=amount,
+        source=grant.account,
+        target=paid_account(grant.fund),
+        key=key,
+        grant=grant,
+        reference=reference,
+        payment_date=payment_date,
+        audit_action="fonds.ledger.disburse",
+    )
+
+
+@_posting
+def ledger_release(*, actor, grant, amount, key, memo=""):
+    """RELEASE: what a grant will not spend returns to the fund's available account."""
+    _require_payment_officer(actor, grant)
+    amount = parse_amount(amount)
+    return _post(
+        actor=actor,
+        fund=grant.fund,
+        kind=Kind.RELEASE,
+        amount=amount,
+        source=grant.account,
+        target=available_account(grant.fund),
+        key=key,
+        grant=grant,
+        reference=grant.decision_reference,
+        memo=memo,
+        audit_action="fonds.ledger.release",
+    )
+
+
+@_posting
+def ledger_reverse(*, actor, original, key, memo=""):
+    """REVERSAL: the exact opposite of an earlier transaction (nothing is ever edited).
+    Administrators; a transaction is reversed at most once, and a reversal is not
+    itself reversed (post the movement again instead)."""
+    if actor is not None and not is_administrator(actor):
+        raise PermissionDenied()
+    if original.kind == Kind.REVERSAL:
+        raise LedgerError(_("Une contre-passation ne se contre-passe pas."))
+    if LedgerTransaction.objects.filter(reverses=original).exists():
+        existing = _existing(key, fund=original.fund, kind=Kind.REVERSAL, amount=original.amount)
+        if existing is not None:
+            return existing
+        raise LedgerError(_("Cette opération est déjà contre-passée."))
+    legs = {leg.amount > 0: leg.account for leg in original.legs.select_related("account")}
+    return _post(
+        actor=actor,
+        fund=original.fund,
+        kind=Kind.REVERSAL,
+        amount=original.amount,
+        source=legs[True],
+        target=legs[False],
+        key=key,
+        grant=original.grant,
+        reference=original.reference,
+        memo=memo,
+        reverses=original,
+        audit_action="fonds.ledger.reverse",
+    )
+
+
+# Reading ------------------------------------------------------------------------------
+
+
+def fund_balances(fund):
+    """Envelope, committed (still to pay), paid and available, from the ledger's
+    accounts: the only source of any fund figure."""
+    rows = dict(
+        LedgerAccount.objects.filter(
+            fund=fund, kind__in=[Account.FUND_AVAILABLE, Account.PAID_OUT]
+        ).values_list("kind", "balance")
+    )
+    committed = LedgerAccount.objects.filter(grant__fund=fund).aggregate(total=Sum("balance"))[
+        "total"
+    ]
+    available = rows.get(Account.FUND_AVAILABLE, Decimal("0"))
+    paid = rows.get(Account.PAID_OUT, Decimal("0"))
+    committed = committed or Decimal("0")
+    return {
+        "envelope": available + committed + paid,
+        "committed": committed,
+        "paid": paid,
+        "available": available,
+    }
