@@ -12,6 +12,7 @@ def frame(request):
         "main_nav": [
             (_("Accueil"), "/"),
             (_("Initiatives"), "/initiatives/"),
+            (_("Fonds et grand livre"), "/fonds/"),
             (_("Proposer une initiative"), "/initiatives/nouvelle/"),
         ],
         "footer_links": [

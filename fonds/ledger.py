@@ -36,9 +36,12 @@ class LedgerError(DomainError):
 
 
 def _get_or_create_account(**lookup):
+    account = LedgerAccount.objects.filter(**lookup).first()
+    if account is not None:
+        return account
     try:
         with transaction.atomic():
-            return LedgerAccount.objects.get_or_create(**lookup)[0]
+            return LedgerAccount.objects.create(**lookup)
     except IntegrityError:
         return LedgerAccount.objects.get(**lookup)
 

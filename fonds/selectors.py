@@ -98,3 +98,104 @@ def own_initiatives(user):
         .select_related("fund__quartier", "theme")
         .order_by("-updated_at")
     )
+
+
+def funds_with_balances(funds):
+    """Each fund with its envelope, committed, paid and available amounts, read from
+    the ledger's accounts in two queries whatever the number of funds."""
+    from django.db.models import Sum
+
+    from .models import LedgerAccount
+
+    funds = list(funds)
+    ids = [fund.pk for fund in funds]
+    own = {
+        (fund_id, kind): balance
+        for fund_id, kind, balance in LedgerAccount.objects.filter(
+            fund_id__in=ids,
+            kind__in=[LedgerAccount.Kind.FUND_AVAILABLE, LedgerAccount.Kind.PAID_OUT],
+        ).values_list("fund_id", "kind", "balance")
+    }
+    committed = dict(
+        LedgerAccount.objects.filter(grant__fund_id__in=ids)
+        .values_list("grant__fund_id")
+        .annotate(total=Sum("balance"))
+        .values_list("grant__fund_id", "total")
+    )
+    zero = Decimal("0")
+    for fund in funds:
+        available = own.get((fund.pk, LedgerAccount.Kind.FUND_AVAILABLE), zero)
+        paid = own.get((fund.pk, LedgerAccount.Kind.PAID_OUT), zero)
+        still = committed.get(fund.pk) or zero
+        envelope = available + still + paid
+        fund.balances = {
+            "envelope": envelope,
+            "committed": still,
+            "paid": paid,
+            "available": available,
+            # Shares of the envelope, in whole per cent, for the gauge.
+            "paid_pct": _percent(paid, envelope),
+            "committed_pct": _percent(still, envelope),
+            "available_pct": _percent(available, envelope),
+        }
+    return funds
+
+
+def _percent(part, whole):
+    return int(part * 100 / whole) if whole else 0
+
+
+def grants_of(fund):
+    """The fund's grants with what is still committed and what was paid."""
+    from django.db.models import Q, Sum
+
+    from .models import Grant, LedgerTransaction
+
+    return (
+        Grant.objects.filter(fund=fund)
+        .select_related("initiative", "account")
+        .annotate(
+            paid=Sum(
+                "transactions__amount",
+                filter=Q(transactions__kind=LedgerTransaction.Kind.DISBURSE),
+            )
+        )
+        .order_by("decision_reference")
+    )
+
+
+def ledger_rows(fund, *, kind=None, since=None, until=None):
+    from .models import LedgerTransaction
+
+    queryset = LedgerTransaction.objects.filter(fund=fund).select_related(
+        "grant__initiative", "reverses"
+    )
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if since:
+        queryset = queryset.filter(created_at__date__gte=since)
+    if until:
+        queryset = queryset.filter(created_at__date__lte=until)
+    return queryset.order_by("-sequence")
+
+
+def ledger_export_rows(fund):
+    """Every transaction of the fund's chain in order, each with its legs, streamed
+    from one server-side cursor: memory stays constant whatever the ledger's size."""
+    from .models import LedgerLeg
+
+    legs = (
+        LedgerLeg.objects.filter(transaction__fund=fund)
+        .select_related("transaction")
+        .order_by("transaction__sequence", "pk")
+        .iterator(chunk_size=2000)
+    )
+    current, current_legs = None, []
+    for leg in legs:
+        if current is not None and leg.transaction_id != current.pk:
+            yield current, current_legs
+            current_legs = []
+        current = leg.transaction
+        current_legs.append(leg)
+    if current is not None:
+        yield current, current_legs

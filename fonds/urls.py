@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import files, my_space, public, submission
+from .views import files, ledger, my_space, public, submission
 
 urlpatterns = [
     path("initiatives/", public.initiative_list, name="initiative_list"),
@@ -28,4 +28,10 @@ urlpatterns = [
     ),
     path("initiatives/<int:pk>/photo/", files.initiative_photo, name="initiative_photo"),
     path("mon-espace/", my_space.my_space, name="my_space"),
+    path("fonds/", ledger.fund_list, name="fund_list"),
+    path("fonds/<slug:slug>/", ledger.fund_detail, name="fund_detail"),
+    path("fonds/<slug:slug>/grand-livre/", ledger.fund_ledger, name="fund_ledger"),
+    path("fonds/<slug:slug>/crediter/", ledger.fund_credit, name="fund_credit"),
+    path("subventions/<int:pk>/paiement/", ledger.grant_payment, name="grant_payment"),
+    path("subventions/<int:pk>/liberation/", ledger.grant_release, name="grant_release"),
 ]

@@ -6,6 +6,7 @@ from django.db import transaction
 from .accounts import DEMO_PASSWORD, demo_accounts
 from .commune import demo_commune, demo_quartiers
 from .initiatives import demo_funds, demo_initiatives, demo_themes
+from .ledger import demo_ledger
 from .pages import demo_pages
 
 
@@ -19,6 +20,7 @@ def build_demo():
     funds = demo_funds(quartiers)
     instructor, author = accounts[1], accounts[0]
     initiatives = demo_initiatives(funds, themes, instructor, author)
+    demo_ledger(funds, instructor)
     return {
         "quartiers": quartiers,
         "accounts": accounts,

@@ -90,3 +90,6 @@ class Fund(models.Model):
 
     def __str__(self):
         return f"{self.label} — {self.quartier}"
+
+    def get_absolute_url(self):
+        return f"/fonds/{self.slug}/"
