@@ -41,7 +41,7 @@ format: install
 
 ## messages: extract and compile the translation catalogues (needs GNU gettext).
 messages: install
-	$(MANAGE) makemessages -l en --no-fuzzy-matching --ignore=tests --ignore=.venv --ignore=node_modules --ignore=.tools --ignore=var
+	$(MANAGE) makemessages -l en --ignore=tests --ignore=.venv --ignore=node_modules --ignore=.tools --ignore=var
 	$(MANAGE) compilemessages --ignore=.venv --ignore=.tools
 
 ## lock: pin dependencies again after editing pyproject.toml.

@@ -95,9 +95,15 @@ def _check_key(key):
     return key
 
 
-def _existing(key, *, fund, kind, amount):
+def _existing(key, *, fund, kind, amount, **same):
+    """The transaction already written with ``key``, if it is this very operation: same
+    fund, kind and amount, and the same values for the lookups in ``same`` (grant,
+    reference, reversed transaction…). Any other operation under that key is refused."""
     tx = LedgerTransaction.objects.filter(idempotency_key=key).first()
-    if tx is not None and (tx.fund_id, tx.kind, tx.amount) != (fund.pk, kind, amount):
+    if tx is not None and not (
+        (tx.fund_id, tx.kind, tx.amount) == (fund.pk, kind, amount)
+        and (not same or LedgerTransaction.objects.filter(pk=tx.pk, **same).exists())
+    ):
         raise LedgerError(
             _("Cette clé d'idempotence a déjà servi pour une autre opération."), code="key_reused"
         )
@@ -139,9 +145,15 @@ def _post(
     locked = {
         a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     }
-    existing = _existing(key, fund=fund, kind=kind, amount=amount)
+    same = {"reference": reference, "reverses": reverses}
+    if kind != Kind.COMMIT:  # a commit's grant is new: its decision reference names it
+        same["grant"] = grant
+    existing = _existing(key, fund=fund, kind=kind, amount=amount, **same)
     if existing is not None:
         return existing
+    if reverses is not None and LedgerTransaction.objects.filter(reverses=reverses).exists():
+        # Another reversal committed while this one waited for the locks.
+        raise LedgerError(_("Cette opération est déjà contre-passée."))
     source, target, head = locked[source.pk], locked[target.pk], locked[head.pk]
     if source.kind != Account.BUDGET and source.balance < amount:
         raise LedgerError(_shortfall(source, amount), code="insufficient")
@@ -245,10 +257,25 @@ def ledger_commit(*, actor, initiative, amount, decision_reference, key):
     reference = (decision_reference or "").strip()
     if not reference:
         raise LedgerError(_("Un engagement cite la décision qui l'autorise."))
-    existing = _existing(key, fund=fund, kind=Kind.COMMIT, amount=amount)
+
+    def already_written():
+        return _existing(
+            key,
+            fund=fund,
+            kind=Kind.COMMIT,
+            amount=amount,
+            reference=reference,
+            grant__initiative=initiative,
+        )
+
+    existing = already_written()
     if existing is not None:
         return existing
     if Grant.objects.filter(decision_reference=reference).exists():
+        # A twin request with the same key may have committed since the check above.
+        existing = already_written()
+        if existing is not None:
+            return existing
         raise LedgerError(
             _("La décision %(ref)s a déjà engagé une subvention.") % {"ref": reference}
         )
@@ -334,7 +361,13 @@ def ledger_reverse(*, actor, original, key, memo=""):
     if original.kind == Kind.REVERSAL:
         raise LedgerError(_("Une contre-passation ne se contre-passe pas."))
     if LedgerTransaction.objects.filter(reverses=original).exists():
-        existing = _existing(key, fund=original.fund, kind=Kind.REVERSAL, amount=original.amount)
+        existing = _existing(
+            key,
+            fund=original.fund,
+            kind=Kind.REVERSAL,
+            amount=original.amount,
+            reverses=original,
+        )
         if existing is not None:
             return existing
         raise LedgerError(_("Cette opération est déjà contre-passée."))

@@ -18,8 +18,14 @@ def parse_amount(value, *, field=None):
     label = field or _("Le montant")
     if isinstance(value, float):
         raise TypeError("Amounts must not be floats.")
+    if isinstance(value, bool):
+        raise DomainError(_("%(field)s doit être un nombre.") % {"field": label})
     if isinstance(value, str):
-        value = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        # Spaces group thousands: plain, no-break, or narrow no-break as format_euros
+        # writes them, so that a displayed amount can be typed back.
+        for space in (" ", "\u00a0", NARROW_NBSP):
+            value = value.replace(space, "")
+        value = value.strip().replace(",", ".")
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):

@@ -15,6 +15,10 @@ SUBJECTS = {
     "admissible": lambda: _("Votre initiative « %(title)s » est recevable"),
     "inadmissible": lambda: _("Votre initiative « %(title)s » n'est pas recevable"),
     "withdrawn": lambda: _("Votre initiative « %(title)s » est retirée"),
+    "decision_granted": lambda: _("Une subvention est accordée à « %(title)s »"),
+    "decision_refused": lambda: _("Le conseil n'a pas retenu « %(title)s »"),
+    "decision_deferred": lambda: _("La décision sur « %(title)s » est ajournée"),
+    "question": lambda: _("Le conseil de quartier a une question sur « %(title)s »"),
 }
 
 

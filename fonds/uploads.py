@@ -5,12 +5,23 @@ import io
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 from accounts.errors import DomainError
 
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 MAX_PHOTO_PIXELS = 40_000_000
+# How to turn the pixels for each EXIF orientation (as ImageOps.exif_transpose does,
+# without its rewriting of the EXIF block, which we drop and which may be malformed).
+ORIENTATIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 def _read(upload, limit, what):
@@ -57,9 +68,21 @@ def checked_pdf(upload):
     return ContentFile(data, name="piece.pdf")
 
 
+def _upright(image):
+    """The image turned the way its EXIF orientation says; unchanged if the EXIF block
+    says nothing usable."""
+    try:
+        orientation = image.getexif().get(ExifTags.Base.Orientation)
+    except Exception:  # an unreadable EXIF block is dropped like a readable one
+        return image
+    method = ORIENTATIONS.get(orientation) if isinstance(orientation, int) else None
+    return image if method is None else image.transpose(method)
+
+
 def checked_photo(upload):
     """The upload re-encoded without its metadata (location, camera) if it is a JPEG,
-    PNG or WebP image within the size limits."""
+    PNG or WebP image within the size limits. The pixels are first turned the way the
+    EXIF orientation says, since that tag goes with the rest."""
     data = _read(upload, settings.MAX_PHOTO_BYTES, _("La photo"))
     try:
         with Image.open(io.BytesIO(data)) as probe:
@@ -71,6 +94,7 @@ def checked_photo(upload):
             if image.width * image.height > MAX_PHOTO_PIXELS:
                 raise DomainError(_("La photo a trop de pixels."), code="too_large")
             image.load()
+            image = _upright(image)
             clean = io.BytesIO()
             if image_format == "JPEG":
                 image.convert("RGB").save(clean, "JPEG", quality=88)
@@ -78,7 +102,10 @@ def checked_photo(upload):
                 image.save(clean, image_format)
     except DomainError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        # Pillow refuses to open images far beyond MAX_PHOTO_PIXELS: the same answer.
+        raise DomainError(_("La photo a trop de pixels."), code="too_large") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise DomainError(
             _("La photo doit être une image JPEG, PNG ou WebP lisible."), code="format"
         ) from None

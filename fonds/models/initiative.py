@@ -24,15 +24,31 @@ class Initiative(models.Model):
         ADMISSIBLE = "admissible", _("Recevable")
         INADMISSIBLE = "inadmissible", _("Irrecevable")
         WITHDRAWN = "withdrawn", _("Retirée")
+        ON_AGENDA = "on_agenda", _("Inscrite à l'ordre du jour")
+        GRANTED = "granted", _("Subvention accordée")
+        REFUSED = "refused", _("Refusée par le conseil")
 
     class CarrierKind(models.TextChoices):
         PERSON = "person", _("Un·e habitant·e ou un collectif")
         ASSOCIATION = "association", _("Une association")
 
     # Shown to everyone; the others only to the author and the people who handle them.
-    PUBLIC_STATUSES = (Status.SUBMITTED, Status.INCOMPLETE, Status.ADMISSIBLE)
+    PUBLIC_STATUSES = (
+        Status.SUBMITTED,
+        Status.INCOMPLETE,
+        Status.ADMISSIBLE,
+        Status.ON_AGENDA,
+        Status.GRANTED,
+        Status.REFUSED,
+    )
     EDITABLE_STATUSES = (Status.DRAFT, Status.INCOMPLETE)
-    WITHDRAWABLE_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.INCOMPLETE, Status.ADMISSIBLE)
+    WITHDRAWABLE_STATUSES = (
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.INCOMPLETE,
+        Status.ADMISSIBLE,
+        Status.ON_AGENDA,
+    )
 
     fund = models.ForeignKey(
         "fonds.Fund", verbose_name=_("fonds"), on_delete=models.PROTECT, related_name="initiatives"

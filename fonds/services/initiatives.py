@@ -3,6 +3,7 @@ one action: it checks the actor's right and the current state, writes inside one
 transaction with its audit row, and tells the author by email after commit."""
 
 import re
+import unicodedata
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from fonds.storage import private_storage
 from fonds.uploads import checked_pdf, checked_photo
 
 Status = Initiative.Status
-RNA_PATTERN = re.compile(r"^W\d{9}$")
+RNA_PATTERN = re.compile(r"W[0-9]{9}")
 MAX_BUDGET_LINES = 30
 MAX_REASON = 2000
 TEXT_LIMITS = {
@@ -33,6 +34,7 @@ TEXT_LIMITS = {
     "description": 10_000,
     "place_name": 200,
 }
+MULTILINE_FIELDS = frozenset({"description"})
 EDITABLE_FIELDS = frozenset(
     {
         "carrier_kind",
@@ -51,6 +53,22 @@ EDITABLE_FIELDS = frozenset(
         "expected_participants",
     }
 )
+
+
+def _has_control_characters(text, *, multiline=False):
+    """Control characters have no place in what residents type: PostgreSQL cannot store
+    a NUL, and a line break in a title would break the subject of the author's email.
+    Multi-line text keeps its line breaks and tabs."""
+    allowed = "\n\r\t" if multiline else ""
+    return any(
+        unicodedata.category(char) in ("Cc", "Zl", "Zp") and char not in allowed for char in text
+    )
+
+
+def _control_characters_message(*, multiline=False):
+    if multiline:
+        return _("Ce texte contient un caractère de contrôle non autorisé.")
+    return _("Ce champ tient sur une ligne, sans caractère de contrôle.")
 
 
 class IllegalTransition(DomainError):
@@ -77,6 +95,9 @@ def _clean_fields(fields, *, required=()):
             value = (value or "").strip()
             if len(value) > TEXT_LIMITS[field]:
                 fail(field, _("%(n)d caractères au plus.") % {"n": TEXT_LIMITS[field]})
+            multiline = field in MULTILINE_FIELDS
+            if _has_control_characters(value, multiline=multiline):
+                fail(field, _control_characters_message(multiline=multiline))
         cleaned[field] = value
     for field in required:
         if not cleaned.get(field):
@@ -85,12 +106,13 @@ def _clean_fields(fields, *, required=()):
         fail("carrier_kind", _("Choisissez qui porte le projet."))
     if cleaned.get("rna"):
         cleaned["rna"] = cleaned["rna"].strip().upper()
-        if not RNA_PATTERN.match(cleaned["rna"]):
+        if not RNA_PATTERN.fullmatch(cleaned["rna"]):
             fail("rna", _("Un numéro RNA s'écrit W suivi de 9 chiffres, par exemple W491234567."))
     if cleaned.get("siret"):
-        cleaned["siret"] = re.sub(r"\s", "", cleaned["siret"])
         try:
-            siret_number.validate(cleaned["siret"])
+            # Stored in its compact form (14 ASCII digits), which is what validate()
+            # returns: "732.829.320.00074" or full-width digits pass the check too.
+            cleaned["siret"] = siret_number.validate(re.sub(r"\s", "", cleaned["siret"]))
         except StdnumError:
             fail("siret", _("Ce numéro SIRET n'est pas valide (14 chiffres, clé de contrôle)."))
     if cleaned.get("theme") is not None and "theme" in cleaned:
@@ -98,7 +120,11 @@ def _clean_fields(fields, *, required=()):
             fail("theme", _("Choisissez un thème de la liste."))
     for field, bound in (("latitude", 90), ("longitude", 180)):
         value = cleaned.get(field)
-        if value is not None and not (-bound <= value <= bound):
+        try:
+            in_range = value is None or -bound <= value <= bound
+        except ArithmeticError:  # Decimal("NaN") refuses to be compared
+            in_range = False
+        if not in_range:
             fail(field, _("Coordonnée hors limites."))
     if ("latitude" in cleaned) != ("longitude" in cleaned) or (
         (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None)
@@ -116,7 +142,11 @@ def _clean_fields(fields, *, required=()):
 
 
 def _locked(initiative):
-    return Initiative.objects.select_for_update().select_related("fund").get(pk=initiative.pk)
+    return (
+        Initiative.objects.select_for_update(of=("self",))
+        .select_related("fund")
+        .get(pk=initiative.pk)
+    )
 
 
 def _require_author(actor, initiative):
@@ -138,6 +168,8 @@ def _clean_reason(reason, *, required=True):
         raise DomainError(
             _("Le motif dépasse %(n)d caractères.") % {"n": MAX_REASON}, field="reason"
         )
+    if _has_control_characters(reason, multiline=True):
+        raise DomainError(_control_characters_message(multiline=True), field="reason")
     return reason
 
 
@@ -205,6 +237,8 @@ def initiative_set_budget(*, actor, initiative, lines):
                 raise DomainError(_("Nature de ligne inconnue."))
             if not label or len(label) > 200:
                 raise DomainError(_("Chaque ligne a un libellé de 200 caractères au plus."))
+            if _has_control_characters(label):
+                raise DomainError(_control_characters_message())
             clean.append((kind, label, parse_amount(amount)))
         except DomainError as error:
             errors.setdefault(f"line-{index}", []).append(error.message)
@@ -243,6 +277,8 @@ def initiative_attach(*, actor, initiative, upload, label):
     label = (label or "").strip() or _("Pièce jointe")
     if len(label) > 200:
         raise DomainError(_("L'intitulé compte 200 caractères au plus."), field="label")
+    if _has_control_characters(label):
+        raise DomainError(_control_characters_message(), field="label")
     content = checked_pdf(upload)
     limit = settings.MAX_ATTACHMENTS_PER_INITIATIVE
     with _stored(content, "pieces") as name, transaction.atomic():
@@ -462,11 +498,16 @@ def initiative_support(*, actor, initiative):
     """A signed-in resident supports a public dossier that is not their own; once."""
     if not actor.is_authenticated or is_author(actor, initiative):
         raise PermissionDenied()
-    if not can_support(actor, initiative):
-        raise IllegalTransition(initiative)
     duplicate = DomainError(_("Vous soutenez déjà cette initiative."), code="duplicate")
     try:
         with transaction.atomic():
+            # The caller's copy may be stale: the dossier may have been withdrawn or
+            # found inadmissible since the page was shown. Only the initiative's row is
+            # locked (not its fund's, as _locked would): supports of one dossier queue,
+            # those of others do not.
+            locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
+            if not can_support(actor, locked):
+                raise IllegalTransition(locked)
             if Support.objects.filter(initiative=initiative, user=actor).exists():
                 raise duplicate
             support = Support.objects.create(initiative=initiative, user=actor)

@@ -4,21 +4,28 @@ person per role (scoped to the first quartier unless the name says otherwise).""
 import datetime
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from accounts.models import User
+from accounts.models import AuditEntry, User
 from accounts.roles import Role
 from accounts.services import role_grant
-from fonds.models import BudgetLine, Fund
+from fonds.models import Attachment, BudgetLine, Fund, Initiative, Support
 from fonds.services import (
     fund_create,
+    initiative_attach,
     initiative_create,
+    initiative_declare_admissible,
+    initiative_declare_inadmissible,
+    initiative_request_completion,
     initiative_set_budget,
     initiative_submit,
+    initiative_withdraw,
     quartier_create,
     theme_create,
 )
@@ -171,3 +178,92 @@ def photo_upload():
     return lambda name="photo.jpg", data=None, fmt="JPEG": SimpleUploadedFile(
         name, image_bytes(fmt) if data is None else data, content_type="image/jpeg"
     )
+
+
+REASON = "Il manque le devis du menuisier."
+
+
+def _through_council(initiative, target, actor):
+    """Take an admissible dossier on to the agenda and, if asked, to a decision — the
+    steps the council's services take."""
+    from fonds.services.council import initiative_put_on_agenda, initiative_record_decision
+
+    initiative_put_on_agenda(actor=actor, initiative=initiative, session_label="Séance test")
+    if target != Initiative.Status.ON_AGENDA:
+        outcome = "granted" if target == Initiative.Status.GRANTED else "refused"
+        initiative_record_decision(
+            actor=actor, initiative=initiative, outcome=outcome, reference="CQ-TEST-2026-001"
+        )
+    initiative.refresh_from_db()
+    return initiative
+
+
+@pytest.fixture
+def initiative_in(draft, author, instructor, pdf_upload):
+    """``initiative_in(status, attachment=False)``: the complete draft, taken to
+    ``status`` through the services (optionally with one PDF attached while it was
+    still a draft)."""
+
+    def make(status, *, attachment=False):
+        initiative = draft
+        if attachment:
+            initiative_attach(
+                actor=author, initiative=initiative, upload=pdf_upload(), label="Devis"
+            )
+        if status == Initiative.Status.DRAFT:
+            return initiative
+        if status == Initiative.Status.WITHDRAWN:
+            return initiative_withdraw(actor=author, initiative=initiative)
+        initiative = initiative_submit(actor=author, initiative=initiative)
+        council_stage = status in (
+            Initiative.Status.ON_AGENDA,
+            Initiative.Status.GRANTED,
+            Initiative.Status.REFUSED,
+        )
+        if council_stage:
+            status, target = Initiative.Status.ADMISSIBLE, status
+        instruct = {
+            Initiative.Status.SUBMITTED: None,
+            Initiative.Status.INCOMPLETE: initiative_request_completion,
+            Initiative.Status.ADMISSIBLE: initiative_declare_admissible,
+            Initiative.Status.INADMISSIBLE: initiative_declare_inadmissible,
+        }[status]
+        if instruct is not None:
+            initiative = instruct(actor=instructor, initiative=initiative, reason=REASON)
+        if council_stage:
+            initiative = _through_council(initiative, target, instructor)
+            status = target
+        assert initiative.status == status
+        return initiative
+
+    return make
+
+
+def stored_files():
+    """Relative paths of every file in the private media folder (one per test)."""
+    root = Path(settings.PRIVATE_MEDIA_ROOT)
+    if not root.exists():
+        return []
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+def written_state(initiative):
+    """Everything a service could write about ``initiative``, read fresh from the
+    database and the private storage: compare it before and after a refused action to
+    show that nothing was written."""
+    return {
+        "row": Initiative.objects.filter(pk=initiative.pk).values().get(),
+        "history": Initiative.history.filter(id=initiative.pk).count(),
+        "budget": list(
+            BudgetLine.objects.filter(initiative=initiative)
+            .order_by("pk")
+            .values_list("pk", "kind", "label", "amount")
+        ),
+        "attachments": list(
+            Attachment.objects.filter(initiative=initiative).order_by("pk").values_list("pk")
+        ),
+        "supports": list(Support.objects.filter(initiative=initiative).values_list("pk")),
+        "initiatives": Initiative.objects.count(),
+        "audit": AuditEntry.objects.count(),
+        "files": stored_files(),
+    }
