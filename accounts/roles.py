@@ -41,13 +41,12 @@ def group_for_role(role, *, group_model=None, permission_model=None):
     if group_model is None:
         from django.contrib.auth.models import Group as group_model
         from django.contrib.auth.models import Permission as permission_model
-    group, created = group_model.objects.get_or_create(name=GROUP_NAMES[role])
-    if created:
-        for code in GROUP_PERMISSIONS.get(role, []):
-            app_label, codename = code.split(".")
-            permission = permission_model.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
-            if permission is not None:
-                group.permissions.add(permission)
+    group, _created = group_model.objects.get_or_create(name=GROUP_NAMES[role])
+    for code in GROUP_PERMISSIONS.get(role, []):
+        app_label, codename = code.split(".")
+        permission = permission_model.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if permission is not None:
+            group.permissions.add(permission)
     return group

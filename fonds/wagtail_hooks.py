@@ -1,0 +1,50 @@
+"""The fonds back-office in the Wagtail admin: the « Dossiers à instruire » menu item
+and its pages, and the « Fonds des quartiers » lists for administrators."""
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from fonds.backoffice.access import can_use_backoffice
+from fonds.backoffice.dossier import dossier_view, instruct_view
+from fonds.backoffice.queue import queue_view
+from fonds.backoffice.referentials import FondsDesQuartiersGroup, register_policies
+
+# Before the viewsets below are registered: Wagtail would otherwise fall back to
+# Django model permissions for these models.
+register_policies()
+
+
+@hooks.register("register_admin_urls")
+def register_backoffice_urls():
+    return [
+        path("dossiers/", queue_view, name="fonds_backoffice_queue"),
+        path("dossiers/<int:pk>/", dossier_view, name="fonds_backoffice_dossier"),
+        path(
+            "dossiers/<int:pk>/instruire/<slug:action>/",
+            instruct_view,
+            name="fonds_backoffice_instruct",
+        ),
+    ]
+
+
+class BackofficeMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_use_backoffice(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_queue_menu_item():
+    return BackofficeMenuItem(
+        _("Dossiers à instruire"),
+        reverse("fonds_backoffice_queue"),
+        name="dossiers-a-instruire",
+        icon_name="clipboard-list",
+        order=150,
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_fonds_viewsets():
+    return FondsDesQuartiersGroup()
