@@ -12,6 +12,7 @@ PORT ?= 8000
 
 ## run: install, prepare the SQLite demo database, load the demo and serve it.
 run: install node_modules/.installed
+	@scripts/ensure-pdf-libs
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=cms.settings.dev $(MANAGE) migrate --noinput
 	DJANGO_SETTINGS_MODULE=cms.settings.dev $(MANAGE) demo
@@ -22,6 +23,7 @@ run: install node_modules/.installed
 test: install node_modules/.installed
 	scripts/ensure-services
 	scripts/ensure-chromium
+	scripts/ensure-pdf-libs
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

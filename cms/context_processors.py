@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.middleware import mfa_missing
+from accounts.predicates import requires_mfa
 
 
 def frame(request):
@@ -13,6 +14,7 @@ def frame(request):
             (_("Accueil"), "/"),
             (_("Initiatives"), "/initiatives/"),
             (_("Fonds et grand livre"), "/fonds/"),
+            (_("Décisions"), "/decisions/"),
             (_("Proposer une initiative"), "/initiatives/nouvelle/"),
         ],
         "footer_links": [
@@ -20,6 +22,7 @@ def frame(request):
             (_("Mentions légales"), "/mentions-legales/"),
             (_("Données personnelles"), "/donnees-personnelles/"),
         ],
+        "show_council_link": request.user.is_authenticated and requires_mfa(request.user),
         "show_mfa_banner": not settings.MFA_ENFORCED and mfa_missing(request),
         "mfa_setup_url": reverse("mfa_activate_totp"),
         "demo_mode": getattr(settings, "DEMO_MODE", False),

@@ -15,6 +15,7 @@ urlpatterns = [
     path("langue/", set_language, name="set_language"),
     path("comptes/", include("accounts.urls")),
     path("", include("fonds.urls")),
+    path("", include("votes.urls")),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

@@ -1,6 +1,9 @@
 """Emails to the author of an initiative, sent by a background task after commit, in
 the author's language."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -24,6 +27,8 @@ SUBJECTS = {
 
 def notify_author(initiative, event, reason=""):
     """Schedule the email for ``event`` once the current transaction commits."""
+    if _muted.get():
+        return
     initiative_id = initiative.pk
     transaction.on_commit(lambda: send_initiative_email.enqueue(initiative_id, str(event), reason))
 
@@ -47,3 +52,16 @@ def send_initiative_email(initiative_id, event, reason=""):
             },
         )
     send_mail(subject, body, None, [author.email])
+
+
+_muted = ContextVar("fonds_notifications_muted", default=False)
+
+
+@contextmanager
+def notifications_muted():
+    """Build data (the demo) without emailing its made-up people."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)

@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from fonds.models import Initiative
-from fonds.selectors import own_initiatives, timelines
+from fonds.selectors import council_questions, own_initiatives, timelines
 
 
 @login_required
@@ -11,6 +11,7 @@ def my_space(request):
     messages."""
     initiatives = list(own_initiatives(request.user))
     by_initiative = timelines(initiatives)
+    questions = council_questions(initiatives)
     return render(
         request,
         "fonds/my_space.html",
@@ -19,6 +20,7 @@ def my_space(request):
                 {
                     "initiative": initiative,
                     "timeline": by_initiative.get(initiative.pk, []),
+                    "questions": questions.get(initiative.pk, []),
                     "editable": initiative.status in Initiative.EDITABLE_STATUSES,
                     "withdrawable": initiative.status in Initiative.WITHDRAWABLE_STATUSES,
                 }

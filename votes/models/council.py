@@ -1,0 +1,108 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Council(models.Model):
+    """A quartier's deliberative body, with the rules it votes by."""
+
+    class Kind(models.TextChoices):
+        QUARTIER = "conseil_de_quartier", _("Conseil de quartier")
+        CITIZEN = "conseil_citoyen", _("Conseil citoyen")
+
+    class QuorumRule(models.TextChoices):
+        MAJORITY_OF_MEMBERS = "majority_of_members", _("Majorité des membres en exercice")
+        ONE_THIRD = "one_third", _("Un tiers des membres en exercice")
+        NONE = "none", _("Sans quorum")
+
+    class MajorityRule(models.TextChoices):
+        VOTES_CAST = "votes_cast", _("Majorité des suffrages exprimés")
+        TWO_THIRDS_OF_CAST = "two_thirds_of_cast", _("Deux tiers des suffrages exprimés")
+        ABSOLUTE_OF_PRESENT = (
+            "absolute_of_present",
+            _("Majorité absolue des présents et représentés"),
+        )
+
+    quartier = models.ForeignKey(
+        "fonds.Quartier",
+        verbose_name=_("quartier"),
+        on_delete=models.PROTECT,
+        related_name="councils",
+    )
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices, default=Kind.QUARTIER)
+    name = models.CharField(_("nom"), max_length=150)
+    quorum_rule = models.CharField(
+        _("quorum"),
+        max_length=30,
+        choices=QuorumRule.choices,
+        default=QuorumRule.MAJORITY_OF_MEMBERS,
+    )
+    majority_rule = models.CharField(
+        _("majorité"), max_length=30, choices=MajorityRule.choices, default=MajorityRule.VOTES_CAST
+    )
+    chair_casting_vote = models.BooleanField(
+        _("voix prépondérante du président en cas d'égalité"), default=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("conseil")
+        verbose_name_plural = _("conseils")
+        ordering = ["quartier__name", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["quartier", "kind"], name="council_one_per_kind")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class MandateQuerySet(models.QuerySet):
+    def in_office(self, on=None):
+        """Mandates running on that day: the one place this rule lives."""
+        day = on or timezone.localdate()
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day), starts_on__lte=day)
+
+    def voting(self):
+        return self.exclude(role=Mandate.Role.EX_OFFICIO)
+
+
+class Mandate(models.Model):
+    """A person's seat on a council for a period."""
+
+    class Role(models.TextChoices):
+        CHAIR = "chair", _("Maire de quartier (président)")
+        MEMBER = "member", _("Conseiller de quartier")
+        CITIZEN_MEMBER = "citizen_member", _("Conseiller citoyen")
+        EX_OFFICIO = "ex_officio", _("Membre de droit, sans voix délibérative")
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="mandates")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mandates"
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    starts_on = models.DateField(_("début du mandat"))
+    ends_on = models.DateField(_("fin du mandat"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = MandateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mandat")
+        verbose_name_plural = _("mandats")
+        ordering = ["council", "role", "user__display_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="mandate_period_order",
+            ),
+            models.UniqueConstraint(
+                fields=["council", "user", "starts_on"], name="mandate_unique_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} ({self.council})"

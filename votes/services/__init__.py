@@ -1,0 +1,39 @@
+from .ballots import vote_cast, vote_close, vote_open, vote_tally, voting_rights
+from .councils import council_create, mandate_grant
+from .decisions import decision_publish, decision_record, published_decisions
+from .deliberation import answer_post, message_post
+from .sessions import (
+    agenda_add,
+    attendance_record,
+    interest_declare,
+    minutes_sign,
+    proxy_record,
+    session_close,
+    session_close_without_quorum,
+    session_open,
+    session_plan,
+)
+
+__all__ = [
+    "agenda_add",
+    "answer_post",
+    "attendance_record",
+    "council_create",
+    "decision_publish",
+    "decision_record",
+    "interest_declare",
+    "mandate_grant",
+    "message_post",
+    "minutes_sign",
+    "proxy_record",
+    "published_decisions",
+    "session_close",
+    "session_close_without_quorum",
+    "session_open",
+    "session_plan",
+    "vote_cast",
+    "vote_close",
+    "vote_open",
+    "vote_tally",
+    "voting_rights",
+]

@@ -1,0 +1,187 @@
+"""Decisions: recorded by the chair from the closed vote, published by the maire de
+quartier together with the ledger's COMMIT; never changed once published."""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.errors import DomainError
+from fonds.ledger import LedgerError, ledger_commit
+from fonds.models import Initiative
+from fonds.services.council import InitiativeNotReady, initiative_record_decision
+from votes import rules
+from votes.models import Council, Decision, Session, Vote
+
+from .ballots import vote_tally, voting_rights
+from .common import require_chair
+
+Outcome = Decision.Outcome
+
+
+def _next_reference(council, year):
+    """CQ-<QUARTIER>-<YEAR>-<NNN>, numbered per quartier and year; the council row is
+    locked so two decisions never get the same number."""
+    Council.objects.select_for_update().get(pk=council.pk)
+    prefix = f"CQ-{council.quartier.code}-{year}-"
+    count = Decision.objects.filter(reference__startswith=prefix).count()
+    return f"{prefix}{count + 1:03d}"
+
+
+def _named_tally(vote, members, recused):
+    tally = vote_tally(vote)
+    data = {
+        "for": tally.for_,
+        "against": tally.against,
+        "abstain": tally.abstain,
+        "mode": vote.mode,
+        "proposed_amount": str(vote.proposed_amount),
+        "recused": sorted({right.on_behalf_of.name for right in recused}),
+    }
+    if vote.mode != Vote.Mode.SECRET:
+        data["votes"] = [
+            {
+                "member": str(cast.member),
+                "choice": cast.choice,
+                "by_proxy": cast.cast_by_id != cast.member_id,
+            }
+            for cast in vote.casts.select_related("member").order_by("member__display_name")
+        ]
+    return tally, data
+
+
+def decision_record(*, actor, item, defer=False, reason=""):
+    """The chair records the outcome of an item: from its closed vote under the
+    council's majority rule (with the chair's casting vote on a tie, except in a secret
+    ballot), or deferred without a vote."""
+    council = item.session.council
+    require_chair(actor, council)
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=item.session_id)
+        if session.status != Session.Status.OPEN:
+            raise DomainError(_("La séance n'est pas ouverte."))
+        if item.decisions.filter(corrects__isnull=True).exists():
+            raise DomainError(_("Une décision est déjà enregistrée sur ce point."))
+        # Read fresh, under lock: the caller's copies may be stale (a dossier withdrawn,
+        # the council's rules changed since the item was loaded).
+        initiative = Initiative.objects.select_for_update().get(pk=item.initiative_id)
+        if initiative.status != Initiative.Status.ON_AGENDA:
+            raise DomainError(_("Ce dossier n'est plus en attente de décision."))
+        council = (
+            Council.objects.select_for_update(of=("self",))
+            .select_related("quartier")
+            .get(pk=session.council_id)
+        )
+        reference = _next_reference(council, timezone.localtime(session.starts_at).year)
+        if defer:
+            decision = Decision.objects.create(
+                item=item,
+                reference=reference,
+                outcome=Outcome.DEFERRED,
+                tally={},
+                rule_applied=_("Ajournement décidé en séance.") + (f" {reason}" if reason else ""),
+                recorded_by=actor,
+            )
+        else:
+            vote = item.votes.filter(status=Vote.Status.CLOSED).order_by("-closed_at").first()
+            if vote is None:
+                raise DomainError(_("Clôturez d'abord le vote sur ce point."))
+            members, eligible, recused = voting_rights(vote)
+            tally, data = _named_tally(vote, members, recused)
+            chair_cast = vote.casts.filter(member=actor, cast_by=actor).first()
+            result = rules.outcome(
+                tally=tally,
+                rule=rules.MajorityRule(council.majority_rule),
+                present_and_represented=len(eligible),
+                mode=rules.VoteMode(vote.mode),
+                chair_choice=rules.Choice(chair_cast.choice) if chair_cast else None,
+                chair_casting_vote=council.chair_casting_vote,
+            )
+            adopted = result.outcome == rules.Outcome.ADOPTED
+            data |= {
+                "tie": result.tie,
+                "casting_vote_used": result.casting_vote_used,
+                "present_and_represented": len(eligible),
+            }
+            decision = Decision.objects.create(
+                item=item,
+                vote=vote,
+                reference=reference,
+                outcome=Outcome.GRANTED if adopted else Outcome.REFUSED,
+                amount=vote.proposed_amount if adopted else None,
+                tally=data,
+                rule_applied=result.rule_text,
+                recorded_by=actor,
+            )
+        audit_record(
+            actor=actor,
+            action="votes.decision.record",
+            target=decision,
+            data={"reference": reference, "outcome": decision.outcome},
+        )
+    return decision
+
+
+def decision_publish(*, actor, decision):
+    """The maire de quartier publishes a decision: it becomes public, the initiative
+    moves on, the ledger's COMMIT is posted in the same transaction (the amount must
+    still be available in the fund), and the author is told."""
+    council = decision.item.session.council
+    require_chair(actor, council)
+    with transaction.atomic():
+        decision = (
+            Decision.objects.select_for_update(of=("self",))
+            .select_related("item__initiative__fund")
+            .get(pk=decision.pk)
+        )
+        if decision.is_published:
+            raise DomainError(_("Cette décision est déjà publiée."))
+        initiative = decision.item.initiative
+        if decision.outcome == Outcome.GRANTED:
+            try:
+                ledger_commit(
+                    actor=actor,
+                    initiative=initiative,
+                    amount=decision.amount,
+                    decision_reference=decision.reference,
+                    idempotency_key=f"decision-{decision.reference}",
+                )
+            except LedgerError as error:
+                raise DomainError(
+                    _("Publication impossible : %(reason)s") % {"reason": error.message},
+                    code=error.code,
+                ) from None
+        try:
+            initiative_record_decision(
+                actor=actor,
+                initiative=initiative,
+                outcome=decision.outcome,
+                reference=decision.reference,
+                amount=decision.amount,
+            )
+        except InitiativeNotReady:
+            raise DomainError(_("Ce dossier n'est plus en attente de décision.")) from None
+        decision.published_at = timezone.now()
+        decision.published_by = actor
+        decision.save(update_fields=["published_at", "published_by"])
+        audit_record(
+            actor=actor,
+            action="votes.decision.publish",
+            target=decision,
+            data={
+                "reference": decision.reference,
+                "outcome": decision.outcome,
+                "amount": str(decision.amount) if decision.amount else None,
+            },
+        )
+    return decision
+
+
+def published_decisions():
+    return (
+        Decision.objects.filter(published_at__isnull=False)
+        .select_related("item__initiative__fund__quartier", "item__session__council")
+        .filter(Q(corrected_by__isnull=True) | Q(corrected_by__published_at__isnull=True))
+        .order_by("-published_at")
+    )
