@@ -171,3 +171,45 @@ class InitiativeFilterForm(forms.Form):
         choices=[("", _("Tous les statuts"))]
         + [(s.value, s.label) for s in Initiative.PUBLIC_STATUSES],
     )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class ReportForm(forms.Form):
+    narrative = forms.CharField(
+        label=_("Ce qui s'est passé"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Ce que vous avez fait, avec qui, ce qui a marché ou non."),
+    )
+    participants = forms.IntegerField(
+        label=_("Nombre de participants"), min_value=0, max_value=100_000
+    )
+    actual_expenses = forms.CharField(
+        label=_("Dépenses réelles en euros"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    receipts = MultipleFileField(
+        label=_("Justificatifs de dépense (PDF, 5 Mo chacun)"),
+        widget=MultipleFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+    photos = MultipleFileField(
+        label=_("Photos (JPEG, PNG ou WebP, facultatif)"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )

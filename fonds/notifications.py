@@ -21,6 +21,7 @@ SUBJECTS = {
     "decision_granted": lambda: _("Une subvention est accordée à « %(title)s »"),
     "decision_refused": lambda: _("Le conseil n'a pas retenu « %(title)s »"),
     "decision_deferred": lambda: _("La décision sur « %(title)s » est ajournée"),
+    "closed": lambda: _("Le bilan de « %(title)s » est accepté"),
     "question": lambda: _("Le conseil de quartier a une question sur « %(title)s »"),
 }
 

@@ -18,6 +18,12 @@ TIMELINE_LABELS = {
     "fonds.initiative.admissible": _("Dossier déclaré recevable"),
     "fonds.initiative.inadmissible": _("Dossier déclaré irrecevable"),
     "fonds.initiative.withdraw": _("Dossier retiré"),
+    "fonds.initiative.on_agenda": _("Inscrit à l'ordre du jour du conseil"),
+    "fonds.initiative.decision_granted": _("Subvention accordée par le conseil"),
+    "fonds.initiative.decision_refused": _("Refusé par le conseil"),
+    "fonds.initiative.decision_deferred": _("Décision ajournée"),
+    "fonds.report.submit": _("Bilan déposé"),
+    "fonds.report.accept": _("Bilan accepté, dossier clôturé"),
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import files, ledger, my_space, public, submission
+from .views import files, ledger, my_space, public, reports, submission
 
 urlpatterns = [
     path("initiatives/", public.initiative_list, name="initiative_list"),
@@ -28,6 +28,14 @@ urlpatterns = [
     ),
     path("initiatives/<int:pk>/photo/", files.initiative_photo, name="initiative_photo"),
     path("mon-espace/", my_space.my_space, name="my_space"),
+    path("initiatives/<int:pk>/bilan/", reports.report_file, name="report_file"),
+    path("initiatives/<int:pk>/bilan/examen/", reports.report_review, name="report_review"),
+    path("initiatives/<int:pk>/bilan/accepter/", reports.report_accept_view, name="report_accept"),
+    path(
+        "initiatives/<int:pk>/bilan/pieces/<int:document_pk>/",
+        reports.report_document,
+        name="report_document",
+    ),
     path("fonds/", ledger.fund_list, name="fund_list"),
     path("fonds/<slug:slug>/", ledger.fund_detail, name="fund_detail"),
     path("fonds/<slug:slug>/grand-livre/", ledger.fund_ledger, name="fund_ledger"),

@@ -1,7 +1,9 @@
 """The fonds back-office in the Wagtail admin: the « Dossiers à instruire » menu item
 and its pages, and the « Fonds des quartiers » lists for administrators."""
 
+from django.templatetags.static import static
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -48,3 +50,8 @@ def register_queue_menu_item():
 @hooks.register("register_admin_viewset")
 def register_fonds_viewsets():
     return FondsDesQuartiersGroup()
+
+
+@hooks.register("insert_global_admin_css")
+def admin_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("css/admin.css"))

@@ -12,6 +12,7 @@ from .councils import demo_councils, demo_open_session, demo_past_session
 from .initiatives import demo_funds, demo_initiatives, demo_themes
 from .ledger import demo_envelopes, demo_payments
 from .pages import demo_pages
+from .reports import demo_reports
 
 
 def build_demo():
@@ -40,6 +41,7 @@ def _build():
         demo_past_session(council, instructor, admissible[1:] if index == 0 else admissible)
     demo_open_session(councils[0], instructor)
     demo_payments(funds)
+    demo_reports(funds, instructor)
     return {
         "quartiers": quartiers,
         "accounts": accounts,

@@ -2,6 +2,7 @@ from .fund import Fund, Theme
 from .initiative import Attachment, BudgetLine, Initiative, Support
 from .ledger import Grant, LedgerAccount, LedgerLeg, LedgerTransaction
 from .quartier import Quartier
+from .report import Report, ReportDocument
 
 __all__ = [
     "Attachment",
@@ -13,6 +14,8 @@ __all__ = [
     "LedgerLeg",
     "LedgerTransaction",
     "Quartier",
+    "Report",
+    "ReportDocument",
     "Support",
     "Theme",
 ]

@@ -27,6 +27,7 @@ class Initiative(models.Model):
         ON_AGENDA = "on_agenda", _("Inscrite à l'ordre du jour")
         GRANTED = "granted", _("Subvention accordée")
         REFUSED = "refused", _("Refusée par le conseil")
+        CLOSED = "closed", _("Réalisée, bilan accepté")
 
     class CarrierKind(models.TextChoices):
         PERSON = "person", _("Un·e habitant·e ou un collectif")
@@ -40,6 +41,7 @@ class Initiative(models.Model):
         Status.ON_AGENDA,
         Status.GRANTED,
         Status.REFUSED,
+        Status.CLOSED,
     )
     EDITABLE_STATUSES = (Status.DRAFT, Status.INCOMPLETE)
     WITHDRAWABLE_STATUSES = (

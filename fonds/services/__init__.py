@@ -14,6 +14,7 @@ from .initiatives import (
     submission_problems,
 )
 from .quartiers import fund_create, quartier_create, theme_create
+from .reports import report_accept, report_submit
 
 __all__ = [
     "fund_create",
@@ -30,6 +31,8 @@ __all__ = [
     "initiative_update",
     "initiative_withdraw",
     "quartier_create",
+    "report_accept",
+    "report_submit",
     "submission_problems",
     "theme_create",
 ]

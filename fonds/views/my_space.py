@@ -23,6 +23,7 @@ def my_space(request):
                     "questions": questions.get(initiative.pk, []),
                     "editable": initiative.status in Initiative.EDITABLE_STATUSES,
                     "withdrawable": initiative.status in Initiative.WITHDRAWABLE_STATUSES,
+                    "report_due": initiative.status == Initiative.Status.GRANTED,
                 }
                 for initiative in initiatives
             ]
