@@ -18,6 +18,7 @@ from accounts.forms import add_domain_error
 from accounts.predicates import is_administrator, is_instructor_of
 from fonds.ledger import canonical_content, ledger_credit, ledger_disburse, ledger_release
 from fonds.models import Fund, Grant, LedgerTransaction
+from fonds.money import format_euros, parse_amount
 from fonds.selectors import funds_with_balances, grants_of, ledger_export_rows, ledger_rows
 
 PAGE_SIZE = 50
@@ -137,6 +138,14 @@ class _Echo:
         return value
 
 
+def _spreadsheet_safe(text):
+    """Text typed by staff must not run as a formula when the CSV is opened in a
+    spreadsheet: a leading = + - @ (or tab, carriage return) is quoted."""
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
 def _csv_export(fund):
     writer = csv.writer(_Echo())
 
@@ -145,6 +154,8 @@ def _csv_export(fund):
         for tx, legs in ledger_export_rows(fund):
             record = _export_record(tx, legs)
             record["legs"] = " ".join(f"{leg['account']}:{leg['amount']}" for leg in record["legs"])
+            for name in ("reference", "memo"):
+                record[name] = _spreadsheet_safe(record[name])
             yield writer.writerow(
                 [record[name] if record[name] is not None else "" for name in EXPORT_FIELDS]
             )
@@ -173,14 +184,27 @@ def _json_export(fund):
 # first shown, so a double submission is harmless.
 
 
+class AmountField(forms.CharField):
+    """An amount in euros, checked like the ledger will check it, so that the
+    confirmation step never shows an amount the ledger would refuse."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            parse_amount(value)
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
+        return value
+
+
 class CreditForm(forms.Form):
-    amount = forms.CharField(label=gettext_lazy("Montant de l'enveloppe (€)"), max_length=20)
+    amount = AmountField(label=gettext_lazy("Montant de l'enveloppe (€)"), max_length=20)
     memo = forms.CharField(label=gettext_lazy("Libellé"), max_length=300, required=False)
     key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
 
 class PaymentForm(forms.Form):
-    amount = forms.CharField(label=gettext_lazy("Montant versé (€)"), max_length=20)
+    amount = AmountField(label=gettext_lazy("Montant versé (€)"), max_length=20)
     payment_reference = forms.CharField(
         label=gettext_lazy("Référence du paiement (mandat, virement)"), max_length=100
     )
@@ -189,9 +213,17 @@ class PaymentForm(forms.Form):
     )
     key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
+    def clean_payment_date(self):
+        day = self.cleaned_data["payment_date"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(
+                _("La date du paiement est requise et ne peut être dans le futur.")
+            )
+        return day
+
 
 class ReleaseForm(forms.Form):
-    amount = forms.CharField(label=gettext_lazy("Montant libéré (€)"), max_length=20)
+    amount = AmountField(label=gettext_lazy("Montant libéré (€)"), max_length=20)
     memo = forms.CharField(label=gettext_lazy("Motif"), max_length=300)
     key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
@@ -250,7 +282,7 @@ def _grant(request, pk):
     summary = [
         (_("Décision"), grant.decision_reference),
         (_("Initiative"), grant.initiative.title),
-        (_("Reste engagé"), f"{grant.account.balance:.2f} €"),
+        (_("Reste engagé"), f"{format_euros(grant.account.balance)} €"),
     ]
     return grant, allowed, summary
 
