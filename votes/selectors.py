@@ -1,6 +1,7 @@
 """Reads for the council space, the public decision pages and the minutes."""
 
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 
 from accounts.models import RoleAssignment
 from accounts.predicates import is_administrator
@@ -48,7 +49,7 @@ def minutes_context(session):
     from votes.services.ballots import voting_rights
 
     mandates = (
-        Mandate.objects.in_office(session.starts_at.date())
+        Mandate.objects.in_office(timezone.localdate(session.starts_at))
         .filter(council=session.council)
         .select_related("user")
         .order_by("role", "user__display_name")

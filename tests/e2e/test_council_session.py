@@ -159,7 +159,7 @@ def test_council_session_from_attendance_to_minutes(setting, new_context, screen
     expect(chair.locator("#decompte")).to_contain_text("Pour : 2 · Contre : 1 · Abstention : 0")
     chair.get_by_role("button", name="Clore le vote").click()
     chair.get_by_role("button", name="Enregistrer la décision").click()
-    reference = f"CQ-BELLEVUE-{session.starts_at.year}-001"
+    reference = f"CQ-BELLEVUE-{timezone.localtime(session.starts_at).year}-001"
     expect(chair.locator("main")).to_contain_text(reference)
     chair.get_by_role("button", name="Publier la décision").click()
     expect(chair.locator(".messages")).to_contain_text("Décision publiée")

@@ -85,7 +85,7 @@ def session(council, chair):
 
 
 @pytest.fixture
-def make_admissible(fund, author, instructor, theme):  # noqa: F811
+def make_admissible(fund, author, instructor, theme):
     """``make_admissible(title=..., fund=..., author=..., instructor=...)``: one more
     admissible dossier (1 000,50 € requested), taken there through the services."""
     from fonds.services import (
@@ -111,7 +111,7 @@ def make_admissible(fund, author, instructor, theme):  # noqa: F811
 
 
 @pytest.fixture
-def item(session, admissible, instructor):  # noqa: F811
+def item(session, admissible, instructor):
     """The admissible dossier, first item of the session's agenda."""
     from votes.services import agenda_add
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from accounts.errors import PermissionDenied
 from fonds.ledger import fund_balances
@@ -57,7 +58,7 @@ def test_a_session_from_agenda_to_published_decision(
     decision = decision_record(actor=chair, item=item)
     assert decision.outcome == Decision.Outcome.GRANTED
     assert decision.amount == Decimal("900.00")
-    assert decision.reference == f"CQ-BELLEVUE-{session.starts_at.year}-001"
+    assert decision.reference == f"CQ-BELLEVUE-{timezone.localtime(session.starts_at).year}-001"
     assert decision.tally["for"] == 2 and decision.tally["against"] == 1
     assert sorted(decision.tally["recused"]) == ["Claire Petit", "Hugo Lemoine"]
     with django_capture_on_commit_callbacks(execute=True):

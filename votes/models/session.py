@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from fonds.models.fund import MONEY
@@ -17,7 +18,7 @@ class Session(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", _("Prévue")
         OPEN = "open", _("Ouverte")
-        CLOSED = "closed", _("Close")
+        CLOSED = "closed", pgettext_lazy("séance", "Close")
 
     council = models.ForeignKey("votes.Council", on_delete=models.PROTECT, related_name="sessions")
     starts_at = models.DateTimeField(_("date et heure"))

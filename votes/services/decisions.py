@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.errors import DomainError
 from fonds.ledger import LedgerError, ledger_commit
-from fonds.models import Initiative
+from fonds.models import Initiative, Quartier
 from fonds.services.council import InitiativeNotReady, initiative_record_decision
 from votes import rules
 from votes.models import Council, Decision, Session, Vote
@@ -21,9 +21,9 @@ Outcome = Decision.Outcome
 
 
 def _next_reference(council, year):
-    """CQ-<QUARTIER>-<YEAR>-<NNN>, numbered per quartier and year; the council row is
-    locked so two decisions never get the same number."""
-    Council.objects.select_for_update().get(pk=council.pk)
+    """CQ-<QUARTIER>-<YEAR>-<NNN>, numbered per quartier and year; the quartier's row
+    is locked so two decisions (of its two councils, say) never get the same number."""
+    Quartier.objects.select_for_update().get(pk=council.quartier_id)
     prefix = f"CQ-{council.quartier.code}-{year}-"
     count = Decision.objects.filter(reference__startswith=prefix).count()
     return f"{prefix}{count + 1:03d}"

@@ -11,7 +11,11 @@ from accounts.dbutils import constraint_violated
 from accounts.errors import DomainError, PermissionDenied
 from fonds.ledger import available_account
 from fonds.models import Fund, Initiative
-from fonds.services.council import InitiativeNotReady, initiative_put_on_agenda
+from fonds.services.council import (
+    InitiativeNotReady,
+    initiative_put_on_agenda,
+    initiative_take_off_agenda,
+)
 from votes import rules
 from votes.models import AgendaItem, Attendance, Interest, Proxy, Session, Vote
 from votes.predicates import can_prepare_sessions, is_member_of
@@ -99,6 +103,23 @@ def agenda_add(*, actor, session, initiative):
     return item
 
 
+def _require_no_pending_vote(session):
+    """The rights counted at a decision are those of its vote: attendance and proxies
+    do not change between the opening of a vote and the decision on its item."""
+    pending = Vote.objects.filter(
+        item__session=session,
+        item__decisions__isnull=True,
+        item__initiative__status=Initiative.Status.ON_AGENDA,
+    )
+    if pending.exists():
+        raise DomainError(
+            _(
+                "Un vote de cette séance attend sa décision : enregistrez-la avant de "
+                "modifier les présences ou les pouvoirs."
+            )
+        )
+
+
 def attendance_record(*, actor, session, present):
     """The chair records who is present (``present``: users); every other member in
     office is recorded absent. Proxies must still hold afterwards."""
@@ -106,6 +127,7 @@ def attendance_record(*, actor, session, present):
     with transaction.atomic():
         session = locked_session(session)
         require_status(session, Session.Status.PLANNED, Session.Status.OPEN)
+        _require_no_pending_vote(session)
         members = in_office(session)
         present_ids = {user.pk for user in present}
         strangers = present_ids - set(members)
@@ -141,6 +163,7 @@ def proxy_record(*, actor, session, giver, holder):
         with transaction.atomic():
             session = locked_session(session)
             require_status(session, Session.Status.PLANNED, Session.Status.OPEN)
+            _require_no_pending_vote(session)
             members = in_office(session)
             outsiders = sorted(str(user) for user in (giver, holder) if user.pk not in members)
             if outsiders:
@@ -225,6 +248,15 @@ def session_close_without_quorum(*, actor, session):
         session.closed_at = timezone.now()
         session.quorum_required, session.quorum_present = result.required, result.present
         session.save(update_fields=["status", "closed_at", "quorum_required", "quorum_present"])
+        # Nothing was deliberated: the dossiers go back to admissible, ready for the
+        # reconvened session's agenda.
+        for item in session.items.select_related("initiative"):
+            if item.initiative.status == Initiative.Status.ON_AGENDA:
+                initiative_take_off_agenda(
+                    actor=actor,
+                    initiative=item.initiative,
+                    reason=_("Séance close faute de quorum."),
+                )
         audit_record(
             actor=actor,
             action="votes.session.no_quorum",
@@ -241,6 +273,16 @@ def session_close(*, actor, session):
         require_status(session, Session.Status.OPEN)
         if Vote.objects.filter(item__session=session, status=Vote.Status.OPEN).exists():
             raise DomainError(_("Un vote est encore ouvert : clôturez-le d'abord."))
+        undecided = session.items.filter(
+            decisions__isnull=True, initiative__status=Initiative.Status.ON_AGENDA
+        )
+        if undecided.exists():
+            raise DomainError(
+                _(
+                    "Chaque dossier de l'ordre du jour doit être décidé ou ajourné avant la "
+                    "clôture de la séance."
+                )
+            )
         session.status = Session.Status.CLOSED
         session.closed_at = timezone.now()
         session.save(update_fields=["status", "closed_at"])
