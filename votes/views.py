@@ -8,6 +8,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,6 +26,7 @@ from votes.services import (
     decision_publish,
     decision_record,
     interest_declare,
+    item_summarise,
     message_post,
     minutes_sign,
     proxy_record,
@@ -183,6 +186,7 @@ def _item_action(request, item, vote):
                 item=item,
                 mode=post.get("mode", ""),
                 proposed_amount=post.get("amount", ""),
+                deadline=_deadline(post.get("deadline")),
             ),
             _("Vote ouvert."),
         ),
@@ -202,6 +206,10 @@ def _item_action(request, item, vote):
             ),
             _("Décision enregistrée."),
         ),
+        "summary": (
+            lambda: item_summarise(actor=user, item=item, summary=post.get("summary", "")),
+            _("Résumé des débats enregistré."),
+        ),
         "publish": (
             lambda: decision_publish(actor=user, decision=_require(decision)),
             _("Décision publiée ; l'engagement est inscrit au grand livre."),
@@ -210,6 +218,16 @@ def _item_action(request, item, vote):
     if action not in actions:
         raise Http404
     _run(request, *actions[action])
+
+
+def _deadline(value):
+    """The deadline of a written procedure, typed as a local date and time."""
+    if not value:
+        return None
+    moment = parse_datetime(value)
+    if moment is None:
+        raise DomainError(_("Date limite illisible."), field="deadline")
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def _require(value):

@@ -190,12 +190,38 @@ def _through_council(initiative, target, actor):
 
     initiative_put_on_agenda(actor=actor, initiative=initiative, session_label="Séance test")
     if target != Initiative.Status.ON_AGENDA:
-        outcome = "granted" if target == Initiative.Status.GRANTED else "refused"
+        outcome = "refused" if target == Initiative.Status.REFUSED else "granted"
         initiative_record_decision(
             actor=actor, initiative=initiative, outcome=outcome, reference="CQ-TEST-2026-001"
         )
+    if target == Initiative.Status.CLOSED:
+        _close_with_bilan(initiative, actor)
     initiative.refresh_from_db()
     return initiative
+
+
+def _close_with_bilan(initiative, instructor):
+    """A granted dossier closed the real way: a grant, a bilan, its acceptance."""
+    from fonds.ledger import ledger_commit, ledger_credit
+    from fonds.services import report_accept, report_submit
+
+    ledger_credit(actor=None, fund=initiative.fund, amount="5000", idempotency_key="t-credit")
+    ledger_commit(
+        actor=None,
+        initiative=initiative,
+        amount="500",
+        decision_reference="CQ-TEST-2026-001",
+        idempotency_key="t-commit",
+    )
+    report = report_submit(
+        actor=initiative.author,
+        initiative=initiative,
+        narrative="Fait.",
+        participants=10,
+        actual_expenses="500",
+        receipts=[SimpleUploadedFile("f.pdf", pdf_bytes(), content_type="application/pdf")],
+    )
+    report_accept(actor=instructor, report=report)
 
 
 @pytest.fixture
@@ -219,6 +245,7 @@ def initiative_in(draft, author, instructor, pdf_upload):
             Initiative.Status.ON_AGENDA,
             Initiative.Status.GRANTED,
             Initiative.Status.REFUSED,
+            Initiative.Status.CLOSED,
         )
         if council_stage:
             status, target = Initiative.Status.ADMISSIBLE, status

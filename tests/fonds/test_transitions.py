@@ -41,6 +41,7 @@ PUBLIC = {
     Status.ON_AGENDA,
     Status.GRANTED,
     Status.REFUSED,
+    Status.CLOSED,
 }
 
 # For each action: who performs it, and the statuses it is legal in. Written out here
@@ -146,7 +147,7 @@ LEGAL = [pytest.param(s, a, id=f"{s}-{a}") for s, a in PAIRS if s in ACTIONS[a][
 
 def test_every_pair_is_either_legal_or_illegal():
     assert len(ILLEGAL) + len(LEGAL) == len(ALL_STATUSES) * len(ACTIONS)
-    assert len(LEGAL) == 6 * 2 + 3 + 5 + 6  # editing and submit; instruction; withdraw; support
+    assert len(LEGAL) == 6 * 2 + 3 + 5 + 7  # editing and submit; instruction; withdraw; support
 
 
 @pytest.mark.parametrize(("status", "action"), ILLEGAL)

@@ -71,3 +71,17 @@ def test_a_session_from_agenda_to_published_decision(
     session_close(actor=chair, session=session)
     signed = minutes_sign(actor=chair, session=session)
     assert signed.minutes_head_hash == commit.hash
+
+
+def test_the_chair_summarises_the_discussion_for_the_minutes(
+    session, members, chair, admissible, instructor
+):
+    from votes.selectors import minutes_context
+    from votes.services import item_summarise
+
+    item = agenda_add(actor=instructor, session=session, initiative=admissible)
+    with pytest.raises(PermissionDenied):
+        item_summarise(actor=members[1], item=item, summary="Pas le président")
+    item_summarise(actor=chair, item=item, summary="Débat sur l'entretien des bacs.")
+    entries = minutes_context(session)["items"]
+    assert entries[0]["item"].summary == "Débat sur l'entretien des bacs."

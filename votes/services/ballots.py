@@ -1,5 +1,7 @@
 """Votes on an agenda item: opening, casting (named or secret), closing."""
 
+import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,13 +24,30 @@ from .common import (
     rule_proxies,
 )
 
+MAX_WRITTEN_DAYS = 30
 
-def vote_open(*, actor, item, mode, proposed_amount):
-    """The chair opens the vote on an item of an open session, on a proposed amount at
-    most the amount requested."""
+
+def vote_open(*, actor, item, mode, proposed_amount, deadline=None):
+    """The chair opens the vote on an item, on a proposed amount at most the amount
+    requested: in an open session, or — with a ``deadline`` — by written procedure
+    between sessions (the session still planned; every voting member in office votes
+    in writing, by roll call or secret ballot, without proxies)."""
     require_chair(actor, item.session.council)
     if mode not in Vote.Mode.values:
         raise DomainError(_("Mode de scrutin inconnu."), field="mode")
+    if deadline is not None:
+        now = timezone.now()
+        if not now < deadline <= now + datetime.timedelta(days=MAX_WRITTEN_DAYS):
+            raise DomainError(
+                _("La date limite d'une procédure écrite est dans les %(n)d jours qui viennent.")
+                % {"n": MAX_WRITTEN_DAYS},
+                field="deadline",
+            )
+        if mode == Vote.Mode.SHOW_OF_HANDS:
+            raise DomainError(
+                _("Une procédure écrite se vote par appel nominal ou à bulletin secret."),
+                field="mode",
+            )
     amount = parse_amount(proposed_amount, field=_("Le montant proposé"))
     initiative = item.initiative
     if amount > initiative.requested_amount:
@@ -40,19 +59,26 @@ def vote_open(*, actor, item, mode, proposed_amount):
     try:
         with transaction.atomic():
             session = locked_session(item.session)
-            require_status(session, Session.Status.OPEN)
+            require_status(session, Session.Status.PLANNED if deadline else Session.Status.OPEN)
             if item.decisions.exists():
                 raise DomainError(_("Une décision est déjà enregistrée sur ce point."))
             # Read fresh, under lock: the caller's copy may be stale (a withdrawn dossier).
             initiative = Initiative.objects.select_for_update().get(pk=item.initiative_id)
             if initiative.status != Initiative.Status.ON_AGENDA:
                 raise DomainError(_("Ce dossier n'est plus en attente de décision."))
-            vote = Vote.objects.create(item=item, mode=mode, proposed_amount=amount)
+            vote = Vote.objects.create(
+                item=item, mode=mode, proposed_amount=amount, deadline=deadline
+            )
             audit_record(
                 actor=actor,
                 action="votes.vote.open",
                 target=vote,
-                data={"item": item.pk, "mode": mode, "amount": str(amount)},
+                data={
+                    "item": item.pk,
+                    "mode": mode,
+                    "amount": str(amount),
+                    "deadline": deadline.isoformat() if deadline else None,
+                },
             )
     except IntegrityError as error:
         if constraint_violated(error, "vote_one_open_per_item"):
@@ -66,8 +92,13 @@ def voting_rights(vote):
     declared interest)."""
     session = vote.item.session
     members = in_office(session)
-    present = present_members(session, members)
-    proxies = rule_proxies(session, members)
+    if vote.deadline is not None:
+        # Written procedure: every voting member in office votes, in person only.
+        present = {member for member in members.values() if member.role.votes}
+        proxies = []
+    else:
+        present = present_members(session, members)
+        proxies = rule_proxies(session, members)
     everyone = rules.voting_rights(present=present, proxies=proxies)
     eligible = rules.eligible_voters(
         present=present, proxies=proxies, interests=interested(vote.item, members)
@@ -126,6 +157,14 @@ def vote_close(*, actor, vote):
         vote = Vote.objects.select_for_update().get(pk=vote.pk)
         if vote.status != Vote.Status.OPEN:
             raise DomainError(_("Le vote est déjà clos."), code="closed")
+        if vote.deadline is not None and timezone.now() < vote.deadline:
+            _members, eligible, _recused = voting_rights(vote)
+            if vote_tally(vote).ballots < len(eligible):
+                raise DomainError(
+                    _("La procédure écrite court jusqu'au %(date)s : tous n'ont pas voté.")
+                    % {"date": timezone.localtime(vote.deadline).strftime("%d/%m/%Y %H:%M")},
+                    code="written_open",
+                )
         vote.status = Vote.Status.CLOSED
         vote.closed_at = timezone.now()
         vote.save(update_fields=["status", "closed_at"])

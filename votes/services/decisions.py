@@ -59,7 +59,12 @@ def decision_record(*, actor, item, defer=False, reason=""):
     require_chair(actor, council)
     with transaction.atomic():
         session = Session.objects.select_for_update().get(pk=item.session_id)
-        if session.status != Session.Status.OPEN:
+        written = (
+            not defer
+            and session.status == Session.Status.PLANNED
+            and item.votes.filter(status=Vote.Status.CLOSED, deadline__isnull=False).exists()
+        )
+        if session.status != Session.Status.OPEN and not written:
             raise DomainError(_("La séance n'est pas ouverte."))
         if item.decisions.filter(corrects__isnull=True).exists():
             raise DomainError(_("Une décision est déjà enregistrée sur ce point."))
@@ -89,6 +94,9 @@ def decision_record(*, actor, item, defer=False, reason=""):
                 raise DomainError(_("Clôturez d'abord le vote sur ce point."))
             members, eligible, recused = voting_rights(vote)
             tally, data = _named_tally(vote, members, recused)
+            if vote.deadline is not None:
+                _require_written_quorum(vote, council, members, tally)
+                data["written_procedure"] = True
             chair_cast = vote.casts.filter(member=actor, cast_by=actor).first()
             result = rules.outcome(
                 tally=tally,
@@ -121,6 +129,24 @@ def decision_record(*, actor, item, defer=False, reason=""):
             data={"reference": reference, "outcome": decision.outcome},
         )
     return decision
+
+
+def _require_written_quorum(vote, council, members, tally):
+    """A written procedure decides only if as many members took part as the council's
+    quorum asks to be present in session."""
+    voted = vote.participations if vote.mode == Vote.Mode.SECRET else vote.casts
+    took_part = {members[i] for i in voted.values_list("member_id", flat=True) if i in members}
+    result = rules.quorum(
+        in_office=set(members.values()),
+        present=took_part,
+        rule=rules.QuorumRule(council.quorum_rule),
+    )
+    if not result.reached:
+        raise DomainError(
+            _("Procédure écrite : %(taken)d membres ont voté, %(required)d requis.")
+            % {"taken": result.present, "required": result.required},
+            code="no_quorum",
+        )
 
 
 def decision_publish(*, actor, decision):

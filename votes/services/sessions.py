@@ -339,3 +339,22 @@ def minutes_sign(*, actor, session):
             data={"head_hash": session.minutes_head_hash},
         )
     return session
+
+
+def item_summarise(*, actor, item, summary):
+    """The chair writes the summary of the discussion of an item, printed in the
+    minutes; editable until the minutes are signed."""
+    require_chair(actor, item.session.council)
+    summary = (summary or "").strip()
+    if len(summary) > 5000:
+        raise DomainError(_("%(n)d caractères au plus.") % {"n": 5000}, field="summary")
+    with transaction.atomic():
+        session = locked_session(item.session)
+        if session.minutes_signed_at is not None:
+            raise DomainError(_("Le procès-verbal est déjà signé."))
+        item.summary = summary
+        item.save(update_fields=["summary"])
+        audit_record(
+            actor=actor, action="votes.item.summary", target=item, data={"length": len(summary)}
+        )
+    return item
