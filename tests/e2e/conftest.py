@@ -183,3 +183,25 @@ def screenshot(request):
         return path
 
     return take
+
+
+PASSWORD = "Bellerive-2026!"
+
+
+def verified_user(email, display_name="", password=PASSWORD):
+    """An account whose email address is confirmed, so that it can log in."""
+    from allauth.account.models import EmailAddress
+
+    from accounts.models import User
+
+    user = User.objects.create_user(email=email, password=password, display_name=display_name)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def log_in(page, email, path, password=PASSWORD):
+    """Go to ``path`` (which asks for a login) and log in through the allauth form."""
+    page.goto(path)
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Mot de passe :").fill(password)
+    page.get_by_role("button", name="Connexion").click()

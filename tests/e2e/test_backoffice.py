@@ -6,13 +6,11 @@ import re
 from decimal import Decimal
 
 import pytest
-from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import AuditEntry, User
-from accounts.roles import GROUP_NAMES, Role
+from accounts.roles import Role
 from accounts.services import role_grant
 from fonds.models import BudgetLine, Initiative
 from fonds.services import (
@@ -24,9 +22,10 @@ from fonds.services import (
     theme_create,
 )
 
+from .conftest import PASSWORD, log_in, verified_user
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "Bellerive-2026!"
 INSTRUCTOR = "agent.instruction@example.org"
 REASON = "Merci de joindre le devis du menuisier et les statuts de l'association."
 
@@ -77,26 +76,9 @@ def submitted_dossier():
             ],
         )
         dossiers.append(initiative_submit(actor=author, initiative=initiative))
-    instructor = User.objects.create_user(
-        email=INSTRUCTOR, password=PASSWORD, display_name="Agent Bellevue"
-    )
-    EmailAddress.objects.create(user=instructor, email=INSTRUCTOR, verified=True, primary=True)
+    instructor = verified_user(INSTRUCTOR, "Agent Bellevue")
     role_grant(actor=None, user=instructor, role=Role.INSTRUCTOR, quartier=quartier)
-    _instructors_reach_the_admin()
     return dossiers
-
-
-def _instructors_reach_the_admin():
-    """After an earlier transactional test has emptied the tables, tests/conftest.py
-    recreates the role groups (post_migrate of "cms") before Wagtail recreates its
-    access_admin permission (post_migrate of "wagtail.admin", later in INSTALLED_APPS),
-    so the instructors' group comes back without it and /cms/ loops between the admin
-    and the login page. The migrations themselves are right; this puts the permission
-    back for this test only."""
-    access_admin = Permission.objects.get(
-        content_type__app_label="wagtailadmin", codename="access_admin"
-    )
-    Group.objects.get(name=GROUP_NAMES[Role.INSTRUCTOR]).permissions.add(access_admin)
 
 
 def test_instructor_asks_for_completion_from_the_back_office(page, screenshot):
@@ -104,9 +86,7 @@ def test_instructor_asks_for_completion_from_the_back_office(page, screenshot):
 
     page.goto("/cms/")
     expect(page).to_have_url(re.compile(r"/comptes/login/"))
-    page.get_by_label("E-mail").fill(INSTRUCTOR)
-    page.get_by_label("Mot de passe :").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
+    log_in(page, INSTRUCTOR, "/cms/")
     expect(page).to_have_url(re.compile(r"/cms/$"))
 
     page.get_by_role("link", name="Dossiers à instruire").click()

@@ -8,12 +8,10 @@ import io
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from accounts.models import User
 from fonds.ledger import ledger_credit
 from fonds.models import Initiative
 from fonds.services import (
@@ -28,16 +26,11 @@ from fonds.services import (
 from votes.models import Mandate
 from votes.services import agenda_add, council_create, mandate_grant, session_plan
 
+from .conftest import log_in, verified_user
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "Bellerive-2026!"
 NAMES = ["Jean Moreau", "Sophie Martin", "Ali Benali", "Claire Petit", "Hugo Lemoine"]
-
-
-def person(email, name):
-    user = User.objects.create_user(email=email, password=PASSWORD, display_name=name)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
 
 
 @pytest.fixture
@@ -61,7 +54,7 @@ def setting(transactional_db):
     )
     ledger_credit(actor=None, fund=fund, amount="5000", idempotency_key="e2e-credit")
     council = council_create(actor=None, quartier=quartier, name="Conseil de quartier Bellevue")
-    members = [person(f"membre{i}@example.org", name) for i, name in enumerate(NAMES)]
+    members = [verified_user(f"membre{i}@example.org", name) for i, name in enumerate(NAMES)]
     for index, member in enumerate(members):
         mandate_grant(
             actor=None,
@@ -70,8 +63,8 @@ def setting(transactional_db):
             role=Mandate.Role.CHAIR if index == 0 else Mandate.Role.MEMBER,
             starts_on=today - datetime.timedelta(days=100),
         )
-    author = person("porteuse@example.org", "Nadia Porteuse")
-    instructor = person("agent@example.org", "Agent Bellevue")
+    author = verified_user("porteuse@example.org", "Nadia Porteuse")
+    instructor = verified_user("agent@example.org", "Agent Bellevue")
     role_grant(actor=None, user=instructor, role=Role.INSTRUCTOR, quartier=quartier)
     initiative = initiative_create(
         actor=author,
@@ -107,11 +100,9 @@ def setting(transactional_db):
 
 
 def logged_in(new_context, email, path, width=390):
+    """A phone-sized browser of its own, logged in."""
     page = new_context(viewport={"width": width, "height": 844}).new_page()
-    page.goto(path)
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Mot de passe :").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
+    log_in(page, email, path)
     return page
 
 

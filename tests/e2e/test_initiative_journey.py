@@ -7,21 +7,20 @@ import re
 from decimal import Decimal
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import User
 from accounts.roles import Role
 from accounts.services import role_grant
 from fonds.models import Initiative
 from fonds.services import fund_create, quartier_create, theme_create
 from tests.fonds.conftest import pdf_bytes
 
+from .conftest import PASSWORD, log_in, verified_user
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "Bellerive-2026!"
 INSTRUCTOR = "agent.bellevue@example.org"
 
 
@@ -44,19 +43,9 @@ def commune(transactional_db):
         min_cofunding_percent=Decimal("10"),
     )
     theme_create(actor=None, name="Jardins partagés")
-    instructor = User.objects.create_user(
-        email=INSTRUCTOR, password=PASSWORD, display_name="Agent Bellevue"
-    )
-    EmailAddress.objects.create(user=instructor, email=INSTRUCTOR, verified=True, primary=True)
+    instructor = verified_user(INSTRUCTOR, "Agent Bellevue")
     role_grant(actor=None, user=instructor, role=Role.INSTRUCTOR, quartier=quartier)
     return fund
-
-
-def log_in(page, email, next_path):
-    page.goto(next_path)
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Mot de passe :").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
 
 
 def instructor_acts(page, title, button, reason):
