@@ -99,7 +99,7 @@ def setting(transactional_db):
     }
 
 
-def logged_in(new_context, email, path, width=390):
+def logged_in(new_context, email, path, width=360):
     """A phone-sized browser of its own, logged in."""
     page = new_context(viewport={"width": width, "height": 844}).new_page()
     log_in(page, email, path)

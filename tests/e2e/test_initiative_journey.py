@@ -184,3 +184,24 @@ def test_visitor_browses_the_public_list_and_a_dossier(
     page.locator(".card__title a").first.click()
     expect(page.get_by_role("heading", level=2, name="Budget")).to_be_visible()
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_visitor_checks_funds_ledger_and_decisions(
+    transactional_db, new_context, width, screenshot
+):
+    from cms.demo import build_demo
+
+    build_demo()
+    page = new_context(viewport={"width": width, "height": 800}).new_page()
+    page.goto("/fonds/")
+    expect(page.locator("table.figures").first).to_contain_text("15 000,00")
+    page.get_by_role("link", name="Bellevue").first.click()
+    page.get_by_role("link", name="Consulter le grand livre").click()
+    expect(page.locator("table.ledger")).to_contain_text("Crédit de l'enveloppe")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, f"grand-livre-{width}")
+    page.goto("/decisions/")
+    page.locator("table a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Décision CQ-")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
