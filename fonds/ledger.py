@@ -391,23 +391,37 @@ def ledger_reverse(*, actor, original, key, memo=""):
 # Reading ------------------------------------------------------------------------------
 
 
-def fund_balances(fund):
-    """Envelope, committed (still to pay), paid and available, from the ledger's
-    accounts: the only source of any fund figure."""
-    rows = dict(
-        LedgerAccount.objects.filter(
-            fund=fund, kind__in=[Account.FUND_AVAILABLE, Account.PAID_OUT]
-        ).values_list("kind", "balance")
-    )
-    committed = LedgerAccount.objects.filter(grant__fund=fund).aggregate(total=Sum("balance"))[
-        "total"
-    ]
-    available = rows.get(Account.FUND_AVAILABLE, Decimal("0"))
-    paid = rows.get(Account.PAID_OUT, Decimal("0"))
-    committed = committed or Decimal("0")
-    return {
-        "envelope": available + committed + paid,
-        "committed": committed,
-        "paid": paid,
-        "available": available,
+def balances_by_fund(fund_ids):
+    """Envelope, committed (still to pay), paid and available of each fund, from the
+    ledger's accounts in two queries whatever the number of funds: the only source of
+    any fund figure."""
+    fund_ids = list(fund_ids)
+    own = {
+        (fund_id, kind): balance
+        for fund_id, kind, balance in LedgerAccount.objects.filter(
+            fund_id__in=fund_ids, kind__in=[Account.FUND_AVAILABLE, Account.PAID_OUT]
+        ).values_list("fund_id", "kind", "balance")
     }
+    committed = dict(
+        LedgerAccount.objects.filter(grant__fund_id__in=fund_ids)
+        .values_list("grant__fund_id")
+        .annotate(total=Sum("balance"))
+        .values_list("grant__fund_id", "total")
+    )
+    zero = Decimal("0")
+    result = {}
+    for fund_id in fund_ids:
+        available = own.get((fund_id, Account.FUND_AVAILABLE), zero)
+        paid = own.get((fund_id, Account.PAID_OUT), zero)
+        still = committed.get(fund_id) or zero
+        result[fund_id] = {
+            "envelope": available + still + paid,
+            "committed": still,
+            "paid": paid,
+            "available": available,
+        }
+    return result
+
+
+def fund_balances(fund):
+    return balances_by_fund([fund.pk])[fund.pk]

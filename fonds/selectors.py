@@ -107,42 +107,21 @@ def own_initiatives(user):
 
 
 def funds_with_balances(funds):
-    """Each fund with its envelope, committed, paid and available amounts, read from
-    the ledger's accounts in two queries whatever the number of funds."""
-    from django.db.models import Sum
-
-    from .models import LedgerAccount
+    """Each fund with its ledger figures (``fonds.ledger.balances_by_fund``) and their
+    shares of the envelope for the gauge, in two queries whatever the number of funds."""
+    from .ledger import balances_by_fund
 
     funds = list(funds)
-    ids = [fund.pk for fund in funds]
-    own = {
-        (fund_id, kind): balance
-        for fund_id, kind, balance in LedgerAccount.objects.filter(
-            fund_id__in=ids,
-            kind__in=[LedgerAccount.Kind.FUND_AVAILABLE, LedgerAccount.Kind.PAID_OUT],
-        ).values_list("fund_id", "kind", "balance")
-    }
-    committed = dict(
-        LedgerAccount.objects.filter(grant__fund_id__in=ids)
-        .values_list("grant__fund_id")
-        .annotate(total=Sum("balance"))
-        .values_list("grant__fund_id", "total")
-    )
-    zero = Decimal("0")
+    figures = balances_by_fund(fund.pk for fund in funds)
     for fund in funds:
-        available = own.get((fund.pk, LedgerAccount.Kind.FUND_AVAILABLE), zero)
-        paid = own.get((fund.pk, LedgerAccount.Kind.PAID_OUT), zero)
-        still = committed.get(fund.pk) or zero
-        envelope = available + still + paid
+        balances = figures[fund.pk]
+        envelope = balances["envelope"]
         fund.balances = {
-            "envelope": envelope,
-            "committed": still,
-            "paid": paid,
-            "available": available,
+            **balances,
             # Shares of the envelope, in whole per cent, for the gauge.
-            "paid_pct": _percent(paid, envelope),
-            "committed_pct": _percent(still, envelope),
-            "available_pct": _percent(available, envelope),
+            "paid_pct": _percent(balances["paid"], envelope),
+            "committed_pct": _percent(balances["committed"], envelope),
+            "available_pct": _percent(balances["available"], envelope),
         }
     return funds
 

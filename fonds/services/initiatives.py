@@ -20,6 +20,7 @@ from fonds.models import Attachment, BudgetLine, Fund, Initiative, Support, Them
 from fonds.money import format_euros, parse_amount
 from fonds.notifications import notify_author
 from fonds.predicates import can_support, is_author, is_instructor_for
+from fonds.selectors import budget_totals
 from fonds.storage import private_storage
 from fonds.uploads import checked_pdf, checked_photo
 
@@ -370,11 +371,8 @@ def submission_problems(initiative, *, today=None):
         problems.append(_("À renseigner : %(fields)s.") % {"fields": ", ".join(missing)})
     if initiative.starts_on and initiative.starts_on < today:
         problems.append(_("La date de début est passée."))
-    lines = list(initiative.budget_lines.all())
-    expenses = sum((line.amount for line in lines if line.kind == BudgetLine.Kind.EXPENSE), start=0)
-    cofunding = sum(
-        (line.amount for line in lines if line.kind == BudgetLine.Kind.COFUNDING), start=0
-    )
+    totals = budget_totals(initiative)
+    expenses, cofunding = totals["expenses"], totals["cofunding"]
     if not expenses:
         problems.append(_("Le budget doit comporter au moins une dépense."))
     elif initiative.requested_amount <= 0:
