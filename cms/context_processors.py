@@ -12,9 +12,12 @@ def frame(request):
     return {
         "main_nav": [
             (_("Accueil"), "/"),
+            (_("Quartiers"), "/quartiers/"),
             (_("Initiatives"), "/initiatives/"),
             (_("Fonds et grand livre"), "/fonds/"),
             (_("Décisions"), "/decisions/"),
+            (_("Statistiques"), "/statistiques/"),
+            (_("Actualités"), "/actualites/"),
             (_("Proposer une initiative"), "/initiatives/nouvelle/"),
         ],
         "footer_links": [

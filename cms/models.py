@@ -1,13 +1,28 @@
+"""The pages editors write and the commune's identity. Pages show live data from
+``fonds`` and ``votes`` through ``cms.selectors`` and own none of it."""
+
+import re
+
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret
 from wagtail import blocks
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.contrib.table_block.blocks import TableBlock
 from wagtail.fields import RichTextField, StreamField
+from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Page
+from wagtail.search import index
+
+from . import selectors
+
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def validate_siret(value):
@@ -17,9 +32,29 @@ def validate_siret(value):
         raise ValidationError(_("Ce numéro SIRET n'est pas valide.")) from error
 
 
+def _luminance(colour):
+    """Relative luminance of a #rrggbb colour, as WCAG 2.1 defines it."""
+    channels = []
+    for start in (1, 3, 5):
+        value = int(colour[start : start + 2], 16) / 255
+        channels.append(value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4)
+    red, green, blue = channels
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast_ratio(first, second):
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def validate_colour(value):
+    if not HEX_COLOUR.match(value or ""):
+        raise ValidationError(_("Indiquez une couleur au format #RRVVBB, par exemple #0b5e57."))
+
+
 @register_setting(icon="site")
 class CommuneSettings(BaseSiteSetting):
-    """Who runs this site: the commune's name, identity and contact."""
+    """Who runs this site: the commune's name, identity, colours and contact."""
 
     commune_name = models.CharField(_("nom de la commune"), max_length=120, default="Ma commune")
     siret = models.CharField(
@@ -33,7 +68,27 @@ class CommuneSettings(BaseSiteSetting):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    primary_colour = models.CharField(
+        _("couleur principale"),
+        max_length=7,
+        default="#0b5e57",
+        validators=[validate_colour],
+        help_text=_(
+            "Couleur des liens, des boutons et du pied de page ; le texte blanc posé dessus "
+            "doit rester lisible (contraste d'au moins 4,5:1)."
+        ),
+    )
+    accent_colour = models.CharField(
+        _("couleur d'accent"),
+        max_length=7,
+        default="#f4c95d",
+        validators=[validate_colour],
+        help_text=_(
+            "Couleur des repères et des jauges ; le texte sombre posé dessus doit rester lisible."
+        ),
+    )
     contact_email = models.EmailField(_("adresse de contact"), blank=True)
+    address = models.CharField(_("adresse postale"), max_length=300, blank=True)
     map_tile_url = models.CharField(
         _("adresse des tuiles de carte"),
         max_length=300,
@@ -45,45 +100,411 @@ class CommuneSettings(BaseSiteSetting):
         FieldPanel("commune_name"),
         FieldPanel("siret"),
         FieldPanel("logo"),
+        MultiFieldPanel(
+            [FieldPanel("primary_colour"), FieldPanel("accent_colour")], heading=_("Couleurs")
+        ),
         FieldPanel("contact_email"),
+        FieldPanel("address"),
         FieldPanel("map_tile_url"),
     ]
 
     class Meta:
         verbose_name = _("identité de la commune")
 
+    def clean(self):
+        super().clean()
+        errors = {}
+        text = "#1d2328"
+        if HEX_COLOUR.match(self.primary_colour or "") and (
+            contrast_ratio(self.primary_colour, "#ffffff") < 4.5
+        ):
+            errors["primary_colour"] = _(
+                "Cette couleur est trop claire : le texte blanc n'y serait pas lisible "
+                "(contraste inférieur à 4,5:1)."
+            )
+        if HEX_COLOUR.match(self.accent_colour or "") and (
+            contrast_ratio(self.accent_colour, text) < 4.5
+        ):
+            errors["accent_colour"] = _(
+                "Cette couleur est trop sombre : le texte n'y serait pas lisible "
+                "(contraste inférieur à 4,5:1)."
+            )
+        if errors:
+            raise ValidationError(errors)
 
-class HomePage(Page):
-    """The site's home page: what the funds are and how to take part."""
+    @property
+    def primary_dark_colour(self):
+        """The primary colour darkened by a third, for hover states and the footer."""
+        value = self.primary_colour if HEX_COLOUR.match(self.primary_colour or "") else "#0b5e57"
+        parts = [int(int(value[i : i + 2], 16) * 2 / 3) for i in (1, 3, 5)]
+        return "#" + "".join(f"{part:02x}" for part in parts)
+
+
+# ---------------------------------------------------------------------------
+# Content blocks
+
+
+class ImageBlock(blocks.StructBlock):
+    image = ImageChooserBlock(label=_("Image"))
+    alt = blocks.CharBlock(
+        label=_("Texte alternatif"),
+        required=False,
+        max_length=250,
+        help_text=_("Ce que l'image apporte ; laissez vide si elle est purement décorative."),
+    )
+    caption = blocks.CharBlock(label=_("Légende"), required=False, max_length=250)
+
+    class Meta:
+        icon = "image"
+        label = _("Image")
+        template = "cms/blocks/image.html"
+
+
+class FaqBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("Titre"), required=False, max_length=200)
+    questions = blocks.ListBlock(
+        blocks.StructBlock(
+            [
+                ("question", blocks.CharBlock(label=_("Question"), max_length=300)),
+                ("answer", blocks.RichTextBlock(label=_("Réponse"))),
+            ],
+            label=_("Question et réponse"),
+        ),
+        label=_("Questions"),
+    )
+
+    class Meta:
+        icon = "help"
+        label = _("Foire aux questions")
+        template = "cms/blocks/faq.html"
+
+
+class DataTableBlock(blocks.StructBlock):
+    caption = blocks.CharBlock(
+        label=_("Titre du tableau"),
+        max_length=250,
+        help_text=_("Lu en premier par les lecteurs d'écran."),
+    )
+    table = TableBlock(label=_("Tableau"), table_options={"startRows": 3, "startCols": 3})
+
+    class Meta:
+        icon = "table"
+        label = _("Tableau")
+        template = "cms/blocks/table.html"
+
+
+def body_blocks():
+    return [
+        ("heading", blocks.CharBlock(label=_("Intertitre"), form_classname="title")),
+        ("paragraph", blocks.RichTextBlock(label=_("Paragraphe"))),
+        ("image", ImageBlock()),
+        ("faq", FaqBlock()),
+        ("table", DataTableBlock()),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Pages
+
+
+class TranslatedPage(Page):
+    """A page whose editors may give an English version of its texts. When the reader
+    chose English and an English text exists it is shown; otherwise the French one is,
+    marked ``lang="fr"`` so that screen readers pronounce it right."""
+
+    title_en = models.CharField(_("titre en anglais"), max_length=255, blank=True)
+    translated_fields = ("title", "intro")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def tr(self):
+        return Localized(self)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["tr"] = self.tr
+        return context
+
+
+class Localized:
+    """The texts of a page in the reader's language, falling back to French."""
+
+    def __init__(self, page):
+        self._page = page
+        self._english = (get_language() or "fr").startswith("en")
+
+    def __getattr__(self, name):
+        if self._english:
+            value = getattr(self._page, f"{name}_en", None)
+            if value:
+                return value
+        return getattr(self._page, name)
+
+    @property
+    def lang(self):
+        """``fr`` when the reader wants English but a text of the page has no English
+        version, so its French shows."""
+        if not self._english:
+            return ""
+        for name in self._page.translated_fields:
+            if getattr(self._page, name) and not getattr(self._page, f"{name}_en", None):
+                return "fr"
+        return ""
+
+
+def _paginate(request, items, per_page):
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+class HomePage(TranslatedPage):
+    """The site's home page: the figures of every fund, the quartiers on a map, the
+    latest decisions and news, and the call to submit an initiative."""
 
     intro = RichTextField(_("introduction"), blank=True)
+    intro_en = RichTextField(_("introduction en anglais"), blank=True)
     call_to_action = models.CharField(_("appel à participer"), max_length=200, blank=True)
+    call_to_action_en = models.CharField(
+        _("appel à participer en anglais"), max_length=200, blank=True
+    )
 
-    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("call_to_action")]
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("call_to_action"),
+        MultiFieldPanel(
+            [FieldPanel("title_en"), FieldPanel("intro_en"), FieldPanel("call_to_action_en")],
+            heading=_("Version anglaise"),
+        ),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    translated_fields = ("title", "intro", "call_to_action")
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.StandardPage"]
+    subpage_types = [
+        "cms.StandardPage",
+        "cms.QuartierIndexPage",
+        "cms.NewsIndexPage",
+        "cms.DecisionIndexPage",
+        "cms.StatisticsPage",
+    ]
     max_count = 1
 
     class Meta:
         verbose_name = _("page d'accueil")
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(selectors.home_context(request))
+        return context
 
-class StandardPage(Page):
+
+class StandardPage(TranslatedPage):
     """A page editors write: rules, FAQ, accessibility statement, legal notice."""
 
     intro = models.CharField(_("chapeau"), max_length=300, blank=True)
-    body = StreamField(
-        [
-            ("heading", blocks.CharBlock(label=_("Intertitre"), form_classname="title")),
-            ("paragraph", blocks.RichTextBlock(label=_("Paragraphe"))),
-        ],
-        verbose_name=_("contenu"),
-        blank=True,
-    )
+    intro_en = models.CharField(_("chapeau en anglais"), max_length=300, blank=True)
+    body = StreamField(body_blocks(), verbose_name=_("contenu"), blank=True)
+    body_en = StreamField(body_blocks(), verbose_name=_("contenu en anglais"), blank=True)
 
-    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("title_en"), FieldPanel("intro_en"), FieldPanel("body_en")],
+            heading=_("Version anglaise"),
+        ),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+    translated_fields = ("title", "intro", "body")
     parent_page_types = ["cms.HomePage", "cms.StandardPage"]
     subpage_types = ["cms.StandardPage"]
 
     class Meta:
         verbose_name = _("page de contenu")
+
+
+class QuartierIndexPage(TranslatedPage):
+    """Every quartier with its fund, linking to each quartier's page."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+    intro_en = RichTextField(_("introduction en anglais"), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [FieldPanel("title_en"), FieldPanel("intro_en")], heading=_("Version anglaise")
+        ),
+    ]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.QuartierPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("liste des quartiers")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(selectors.quartiers_context(request, self))
+        return context
+
+
+class QuartierPage(TranslatedPage):
+    """One quartier: what editors say of it, and live from the other modules its council,
+    its fund, its initiatives and its decisions."""
+
+    quartier = models.OneToOneField(
+        "fonds.Quartier",
+        verbose_name=_("quartier"),
+        on_delete=models.PROTECT,
+        related_name="page",
+    )
+    intro = RichTextField(_("présentation"), blank=True)
+    intro_en = RichTextField(_("présentation en anglais"), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("quartier"),
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [FieldPanel("title_en"), FieldPanel("intro_en")], heading=_("Version anglaise")
+        ),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    parent_page_types = ["cms.QuartierIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("page de quartier")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(selectors.quartier_context(request, self.quartier_id))
+        return context
+
+
+class NewsIndexPage(TranslatedPage):
+    """The news of the funds and councils, newest first."""
+
+    intro = models.CharField(_("chapeau"), max_length=300, blank=True)
+    intro_en = models.CharField(_("chapeau en anglais"), max_length=300, blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [FieldPanel("title_en"), FieldPanel("intro_en")], heading=_("Version anglaise")
+        ),
+    ]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.NewsPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("liste des actualités")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["page_obj"] = _paginate(request, selectors.news(self), 10)
+        return context
+
+
+class NewsPage(TranslatedPage):
+    """One piece of news."""
+
+    date = models.DateField(_("date de publication"), default=timezone.localdate)
+    intro = models.CharField(_("chapeau"), max_length=300, blank=True)
+    intro_en = models.CharField(_("chapeau en anglais"), max_length=300, blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    image_alt = models.CharField(
+        _("texte alternatif de l'image"),
+        max_length=250,
+        blank=True,
+        help_text=_("Laissez vide si l'image est purement décorative."),
+    )
+    body = StreamField(body_blocks(), verbose_name=_("contenu"), blank=True)
+    body_en = StreamField(body_blocks(), verbose_name=_("contenu en anglais"), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("date"),
+        FieldPanel("intro"),
+        FieldPanel("image"),
+        FieldPanel("image_alt"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("title_en"), FieldPanel("intro_en"), FieldPanel("body_en")],
+            heading=_("Version anglaise"),
+        ),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+    translated_fields = ("title", "intro", "body")
+    parent_page_types = ["cms.NewsIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("actualité")
+        ordering = ["-date"]
+
+
+class DecisionIndexPage(TranslatedPage):
+    """Every published decision of the councils, filtered by quartier, outcome and year;
+    served at the stable address /decisions/."""
+
+    intro = models.CharField(_("chapeau"), max_length=300, blank=True)
+    intro_en = models.CharField(_("chapeau en anglais"), max_length=300, blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [FieldPanel("title_en"), FieldPanel("intro_en")], heading=_("Version anglaise")
+        ),
+    ]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("liste des décisions")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        filters = selectors.decision_filters(request.GET)
+        context.update(filters)
+        context["page_obj"] = _paginate(request, filters["decisions"], 30)
+        context["query"] = _query_without_page(request)
+        return context
+
+
+class StatisticsPage(TranslatedPage):
+    """Where the money went: per quartier, theme and year, each chart with its table."""
+
+    intro = models.CharField(_("chapeau"), max_length=300, blank=True)
+    intro_en = models.CharField(_("chapeau en anglais"), max_length=300, blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [FieldPanel("title_en"), FieldPanel("intro_en")], heading=_("Version anglaise")
+        ),
+    ]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("page de statistiques")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["statistics"] = selectors.statistics()
+        return context

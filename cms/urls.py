@@ -3,9 +3,12 @@ from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from . import views
+from .feeds import DecisionFeed
+from .sitemaps import SITEMAPS
 
 handler404 = "cms.views.page_not_found"
 handler500 = "cms.views.server_error"
@@ -13,6 +16,10 @@ handler500 = "cms.views.server_error"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("langue/", set_language, name="set_language"),
+    path("recherche/", views.search, name="search"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("decisions/flux.rss", DecisionFeed(), name="decision_feed"),
     path("comptes/", include("accounts.urls")),
     path("", include("fonds.urls")),
     path("", include("votes.urls")),

@@ -2,9 +2,12 @@ import uuid
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.views.decorators.cache import cache_control
+
+from . import selectors
 
 
 def healthz(request):
@@ -41,3 +44,36 @@ def server_error(request):
         return render(request, "500.html", status=500)
     except Exception:  # noqa: BLE001
         return HttpResponseServerError(loader.get_template("500-bare.html").render())
+
+
+def search(request):
+    """Live pages and public initiatives matching the words typed."""
+    found = selectors.search(request.GET.get("q"))
+    return render(
+        request,
+        "cms/search.html",
+        {
+            **found,
+            "search_text": found["text"],
+            "total": len(found["pages"]) + len(found["initiatives"]),
+            "too_short": 0 < len(found["text"]) < 2,
+        },
+    )
+
+
+ROBOTS = """User-agent: *
+Disallow: /cms/
+Disallow: /comptes/
+Disallow: /mon-espace/
+Disallow: /conseil/
+Disallow: /recherche/
+Allow: /
+
+Sitemap: {sitemap}
+"""
+
+
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    sitemap = request.build_absolute_uri("/sitemap.xml")
+    return HttpResponse(ROBOTS.format(sitemap=sitemap), content_type="text/plain; charset=utf-8")

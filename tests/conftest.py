@@ -16,7 +16,8 @@ def pytest_configure(config):
 def _restore_migration_data(sender, **kwargs):
     """Transactional tests empty every table when they end, then Django sends
     post_migrate. Put back the rows that migrations created and the code relies on:
-    Wagtail's locale, root page and root collection, and the role groups."""
+    Wagtail's locale, root page and root collection, the role groups, and the
+    site's home and decisions pages."""
     from django.apps import apps
 
     last = [config for config in apps.get_app_configs() if config.models_module][-1]
@@ -27,6 +28,7 @@ def _restore_migration_data(sender, **kwargs):
     from wagtail.models import Collection, Locale, Page
 
     from accounts.roles import Role, group_for_role
+    from cms.skeleton import ensure_site
 
     ContentType.objects.clear_cache()
     Locale.objects.get_or_create(
@@ -38,6 +40,7 @@ def _restore_migration_data(sender, **kwargs):
         Collection.add_root(name="Root")
     for role in Role:
         group_for_role(role)
+    ensure_site()
 
 
 def on_postgres():

@@ -73,7 +73,7 @@ def minutes_context(session):
 
 def public_decisions(*, quartier=None, outcome=None):
     queryset = Decision.objects.filter(published_at__isnull=False).select_related(
-        "item__initiative__fund__quartier", "item__session__council"
+        "item__initiative__fund__quartier", "item__session__council__quartier"
     )
     if quartier:
         queryset = queryset.filter(item__session__council__quartier=quartier)

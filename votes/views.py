@@ -4,7 +4,6 @@ messages, and the page reloads (post/redirect/get)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -15,9 +14,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.errors import DomainError
 from accounts.models import User
-from fonds.models import Quartier
 from fonds.selectors import budget_totals
-from votes.models import AgendaItem, Decision, Interest, Message, Session, Vote
+from votes.models import AgendaItem, Interest, Message, Session, Vote
 from votes.predicates import can_read_deliberation, is_chair_of_council, is_member_of
 from votes.selectors import councils_for, minutes_context, public_decisions, thread
 from votes.services import (
@@ -275,29 +273,6 @@ def minutes_pdf(request, pk):
     name = f"proces-verbal-{session.council.quartier.slug}-{session.starts_at:%Y-%m-%d}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def decision_list(request):
-    quartier = Quartier.objects.filter(slug=request.GET.get("quartier") or "").first()
-    outcome = request.GET.get("decision")
-    outcome = outcome if outcome in Decision.Outcome.values else None
-    page = Paginator(public_decisions(quartier=quartier, outcome=outcome), 30).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "votes/decision_list.html",
-        {
-            "page_obj": page,
-            "quartiers": Quartier.objects.order_by("name"),
-            "outcomes": Decision.Outcome.choices,
-            "quartier": quartier,
-            "outcome": outcome,
-            "query": query.urlencode(),
-        },
-    )
 
 
 def decision_detail(request, reference):

@@ -1,28 +1,49 @@
-/* Initiatives on a Leaflet map. The list on the page carries the same information;
-   without tiles (no tile URL set, or no network) the markers still show. */
+/* Initiatives and quartiers on a Leaflet map. The page always carries the same
+   information as a list; without tiles (no tile URL set, or no network) the markers and
+   outlines still show. */
 (function () {
   "use strict";
   var element = document.getElementById("carte");
-  var data = document.getElementById("carte-donnees");
-  if (!element || !data || typeof L === "undefined") { return; }
-  var points = JSON.parse(data.textContent);
-  if (!points.length) { return; }
+  if (!element || typeof L === "undefined") { return; }
+  function read(id) {
+    var node = document.getElementById(id);
+    var value = node ? JSON.parse(node.textContent) : null;
+    return Array.isArray(value) ? value : [];
+  }
+  var points = read("carte-donnees");
+  var areas = read("carte-zones");
+  if (!points.length && !areas.length) { return; }
   var map = L.map(element, { zoomControl: false, scrollWheelZoom: false });
   L.control.zoom({ zoomInTitle: element.dataset.zoomIn, zoomOutTitle: element.dataset.zoomOut }).addTo(map);
   if (element.dataset.tiles) {
     L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: element.dataset.attribution || "" }).addTo(map);
   }
   map.attributionControl.setPrefix(false);
-  var bounds = [];
+  function link(url, title) {
+    var anchor = document.createElement("a");
+    anchor.href = url;
+    anchor.textContent = title;
+    return anchor;
+  }
+  var bounds = L.latLngBounds([]);
+  areas.forEach(function (area) {
+    var layer = L.geoJSON(area.outline, {
+      style: { color: "#07443f", weight: 2, fillColor: "#8fd3cb", fillOpacity: 0.35 }
+    }).addTo(map);
+    layer.bindPopup(link(area.url, area.title));
+    layer.bindTooltip(area.title, { sticky: true });
+    bounds.extend(layer.getBounds());
+  });
   points.forEach(function (point) {
     var marker = L.circleMarker([point.lat, point.lng], {
       radius: 9, color: "#07443f", weight: 2, fillColor: "#f4c95d", fillOpacity: 0.95
     }).addTo(map);
-    var link = document.createElement("a");
-    link.href = "/initiatives/" + point.id + "/";
-    link.textContent = point.title;
-    marker.bindPopup(link);
-    bounds.push([point.lat, point.lng]);
+    marker.bindPopup(link("/initiatives/" + point.id + "/", point.title));
+    bounds.extend([point.lat, point.lng]);
   });
-  if (bounds.length === 1) { map.setView(bounds[0], 16); } else { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 }); }
+  if (points.length === 1 && !areas.length) {
+    map.setView([points[0].lat, points[0].lng], 16);
+  } else {
+    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+  }
 })();

@@ -1,0 +1,45 @@
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils.feedgenerator import Rss201rev2Feed
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from votes.selectors import public_decisions
+
+
+class DecisionFeed(Feed):
+    """The last published decisions of every council, newest first."""
+
+    feed_type = Rss201rev2Feed
+    title = _("Les décisions des conseils de quartier")
+    description = _("Chaque décision publiée : l'initiative, le quartier, le montant accordé.")
+    limit = 50
+
+    def link(self):
+        return "/decisions/"
+
+    def items(self):
+        return public_decisions()[: self.limit]
+
+    def item_title(self, item):
+        return f"{item.reference} — {item.item.initiative.title}"
+
+    def item_description(self, item):
+        parts = [
+            item.item.session.council.quartier.name,
+            str(item.get_outcome_display()),
+        ]
+        if item.amount:
+            parts.append(f"{number_format(item.amount, 2, force_grouping=True)} €")
+        return " · ".join(parts)
+
+    def item_link(self, item):
+        return reverse("decision_detail", args=[item.reference])
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_guid(self, item):
+        return item.reference
+
+    item_guid_is_permalink = False
