@@ -1,6 +1,7 @@
-"""Time to render the home page, compared with a baseline measured in the same run
-(the health check, which does one query and one cache round trip). Prints the median
-of each and their ratio; on PostgreSQL when DATABASE_URL points to it, else SQLite."""
+"""Time to render the public pages, each compared with a baseline measured in the same
+run (the health check, which does one query and one cache round trip). Prints the
+median of each and its ratio; on PostgreSQL when DATABASE_URL points to it, else
+SQLite."""
 
 import os
 import statistics
@@ -19,6 +20,18 @@ django.setup()
 from django.test.utils import setup_test_environment  # noqa: E402
 
 ROUNDS = 200
+PAGES = [
+    "/",
+    "/quartiers/",
+    "/quartiers/bellevue/",
+    "/decisions/",
+    "/statistiques/",
+    "/actualites/",
+    "/initiatives/",
+    "/recherche/?q=jardin",
+    "/sitemap.xml",
+    "/decisions/flux.rss",
+]
 
 
 def timed(client, path):
@@ -44,13 +57,15 @@ def main():
         client = Client()
         client.get("/")
         baseline = timed(client, "/healthz")
-        home = timed(client, "/")
         print(f"database: {connection.vendor}, {ROUNDS} requests each")
-        print(f"baseline /healthz median: {baseline * 1000:.2f} ms")
-        print(
-            f"home page /      median: {home * 1000:.2f} ms"
-            f"  (ratio {home / baseline:.1f}× baseline)"
-        )
+        print(f"baseline {'/healthz':<24} median: {baseline * 1000:6.2f} ms")
+        for path in PAGES:
+            client.get(path)
+            median = timed(client, path)
+            print(
+                f"page     {path:<24} median: {median * 1000:6.2f} ms"
+                f"  (ratio {median / baseline:.1f}× baseline)"
+            )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page
 
 from accounts.middleware import mfa_missing
 from accounts.predicates import requires_mfa
@@ -20,13 +22,27 @@ def frame(request):
             (_("Actualités"), "/actualites/"),
             (_("Proposer une initiative"), "/initiatives/nouvelle/"),
         ],
-        "footer_links": [
-            (_("Accessibilité : partiellement conforme"), "/accessibilite/"),
-            (_("Mentions légales"), "/mentions-legales/"),
-            (_("Données personnelles"), "/donnees-personnelles/"),
-        ],
+        "footer_links": SimpleLazyObject(_footer_links),
         "show_council_link": request.user.is_authenticated and requires_mfa(request.user),
         "show_mfa_banner": not settings.MFA_ENFORCED and mfa_missing(request),
         "mfa_setup_url": reverse("mfa_activate_totp"),
         "demo_mode": getattr(settings, "DEMO_MODE", False),
     }
+
+
+FOOTER_PAGES = [
+    ("accessibilite", _("Accessibilité : partiellement conforme")),
+    ("mentions-legales", _("Mentions légales")),
+    ("donnees-personnelles", _("Données personnelles")),
+]
+
+
+def _footer_links():
+    """The footer's links to the accessibility statement, the legal notice and the
+    privacy page, for those the editors have published under the home page."""
+    published = set(
+        Page.objects.live()
+        .filter(depth=3, slug__in=[slug for slug, _label in FOOTER_PAGES])
+        .values_list("slug", flat=True)
+    )
+    return [(label, f"/{slug}/") for slug, label in FOOTER_PAGES if slug in published]

@@ -1,46 +1,86 @@
-"""The pages every site has from its first migration: the home page, served at the
-root of the default site, and the list of decisions at its stable address /decisions/."""
+"""The pages every site has from its first migration: the home page at the root of the
+default site, and the pages behind the main navigation — the quartiers, the decisions
+at their stable address /decisions/, the statistics and the news."""
 
 from wagtail.models import Page, Site
 
-HOME_TITLE = "Les fonds d'initiative citoyenne de nos quartiers"
+HOME = {
+    "title": "Les fonds d'initiative citoyenne de nos quartiers",
+    "title_en": "Our quartiers' citizen initiative funds",
+    "slug": "accueil",
+    "call_to_action": "Proposer une initiative",
+    "call_to_action_en": "Submit an initiative",
+}
+
+# (page model name, fields) for each page under the home page.
+SECTIONS = [
+    (
+        "QuartierIndexPage",
+        {
+            "slug": "quartiers",
+            "title": "Les quartiers",
+            "title_en": "The quartiers",
+            "intro": "<p>Chaque quartier a son conseil et son fonds d'initiative citoyenne.</p>",
+            "intro_en": "<p>Every quartier has its council and its citizen initiative fund.</p>",
+        },
+    ),
+    (
+        "DecisionIndexPage",
+        {
+            "slug": "decisions",
+            "title": "Les décisions publiées",
+            "title_en": "Published decisions",
+            "intro": (
+                "Chaque décision des conseils de quartier, avec son décompte, son montant et "
+                "le procès-verbal de la séance."
+            ),
+            "intro_en": (
+                "Every decision of the quartier councils, with its tally, its amount and the "
+                "minutes of the session."
+            ),
+        },
+    ),
+    (
+        "StatisticsPage",
+        {
+            "slug": "statistiques",
+            "title": "Où va l'argent des fonds",
+            "title_en": "Where the funds' money goes",
+            "intro": "Les initiatives, les subventions et les versements par quartier, thème "
+            "et année.",
+            "intro_en": "Initiatives, grants and payments by quartier, theme and year.",
+        },
+    ),
+    (
+        "NewsIndexPage",
+        {
+            "slug": "actualites",
+            "title": "Actualités",
+            "title_en": "News",
+            "intro": "Les nouvelles des fonds et des conseils de quartier.",
+            "intro_en": "News from the funds and the quartier councils.",
+        },
+    ),
+]
 
 
 def ensure_site():
     """Create what is missing, touch nothing that exists; return the home page."""
-    from .models import DecisionIndexPage, HomePage
+    from django.apps import apps
+
+    from .models import HomePage
 
     root = Page.get_first_root_node()
     if root is None:
         return None
     home = HomePage.objects.first()
     if home is None:
-        home = root.add_child(
-            instance=HomePage(
-                title=HOME_TITLE,
-                title_en="Our quartiers' citizen initiative funds",
-                slug="accueil",
-                call_to_action="Proposer une initiative",
-                call_to_action_en="Submit an initiative",
-            )
-        )
+        home = root.add_child(instance=HomePage(**HOME))
     _make_root_of_default_site(home)
-    if not DecisionIndexPage.objects.exists():
-        home.add_child(
-            instance=DecisionIndexPage(
-                title="Les décisions publiées",
-                title_en="Published decisions",
-                slug="decisions",
-                intro=(
-                    "Chaque décision des conseils de quartier, avec son décompte, son montant "
-                    "et le procès-verbal de la séance."
-                ),
-                intro_en=(
-                    "Every decision of the quartier councils, with its tally, its amount and "
-                    "the minutes of the session."
-                ),
-            )
-        )
+    for model_name, fields in SECTIONS:
+        model = apps.get_model("cms", model_name)
+        if not model.objects.exists():
+            home.add_child(instance=model(**fields))
     return home
 
 

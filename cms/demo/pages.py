@@ -14,7 +14,6 @@ from cms.models import (
     QuartierIndexPage,
     QuartierPage,
     StandardPage,
-    StatisticsPage,
 )
 from cms.skeleton import ensure_site
 from fonds.models import Quartier
@@ -234,8 +233,7 @@ NEWS = [
 
 
 def demo_pages():
-    """The home page and what editors write: legal pages, rules and FAQ, news, the
-    quartiers, the decisions and the statistics."""
+    """The home page and what editors write: legal pages, rules and FAQ, news."""
     home = _home_page()
     for slug, title, intro, body in STANDARD_PAGES:
         title_en, intro_en, body_en = ENGLISH[slug]
@@ -251,31 +249,14 @@ def demo_pages():
             body_en=body_en,
         )
     _rules_page(home)
-    _child(
-        home,
-        StatisticsPage,
-        "statistiques",
-        title="Où va l'argent des fonds",
-        title_en="Where the funds' money goes",
-        intro="Les initiatives, les subventions et les versements par quartier, thème et année.",
-        intro_en="Initiatives, grants and payments by quartier, theme and year.",
-    )
-    _news(home)
+    _news()
     return home
 
 
 def demo_quartier_pages(quartiers=None):
     """A page for each quartier, under the list of quartiers."""
-    home = _home_page()
-    index = _child(
-        home,
-        QuartierIndexPage,
-        "quartiers",
-        title="Les quartiers",
-        title_en="The quartiers",
-        intro="<p>Sept quartiers, sept conseils, sept fonds.</p>",
-        intro_en="<p>Seven quartiers, seven councils, seven funds.</p>",
-    )
+    _home_page()
+    index = QuartierIndexPage.objects.get()
     existing = set(QuartierPage.objects.values_list("quartier_id", flat=True))
     for quartier in quartiers or Quartier.objects.order_by("name"):
         if quartier.pk in existing:
@@ -368,16 +349,8 @@ def _illustration():
     return Image.objects.create(title=title, file=ImageFile(buffer, name="quartier-bellevue.png"))
 
 
-def _news(home):
-    index = _child(
-        home,
-        NewsIndexPage,
-        "actualites",
-        title="Actualités",
-        title_en="News",
-        intro="Les nouvelles des fonds et des conseils de quartier.",
-        intro_en="News from the funds and the quartier councils.",
-    )
+def _news():
+    index = NewsIndexPage.objects.get()
     today = timezone.localdate()
     for slug, days_ago, title, title_en, intro, intro_en in NEWS:
         _child(
