@@ -213,7 +213,6 @@ class TranslatedPage(Page):
     marked ``lang="fr"`` so that screen readers pronounce it right."""
 
     title_en = models.CharField(_("titre en anglais"), max_length=255, blank=True)
-    translated_fields = ("title", "intro")
 
     class Meta:
         abstract = True
@@ -236,22 +235,33 @@ class Localized:
         self._english = (get_language() or "fr").startswith("en")
 
     def __getattr__(self, name):
+        if name.startswith("lang_"):
+            return self._fallback_lang(name.removeprefix("lang_"))
         if self._english:
             value = getattr(self._page, f"{name}_en", None)
             if value:
                 return value
         return getattr(self._page, name)
 
-    @property
-    def lang(self):
-        """``fr`` when the reader wants English but a text of the page has no English
-        version, so its French shows."""
-        if not self._english:
-            return ""
-        for name in self._page.translated_fields:
-            if getattr(self._page, name) and not getattr(self._page, f"{name}_en", None):
-                return "fr"
+    def _fallback_lang(self, name):
+        """``fr`` when the reader wants English but this text has no English version, so
+        its French shows (``tr.lang_title``, ``tr.lang_body``…); else empty."""
+        if self._english and getattr(self._page, name) and not getattr(self._page, f"{name}_en"):
+            return "fr"
         return ""
+
+
+class MapPage:
+    """A page showing a map: the commune's tile server joins its Content-Security-Policy."""
+
+    def serve(self, request, *args, **kwargs):
+        from fonds.views.public import map_tiles
+
+        response = super().serve(request, *args, **kwargs)
+        _tile_url, csp = map_tiles(request)
+        if csp:
+            response._csp_update = csp
+        return response
 
 
 def _paginate(request, items, per_page):
@@ -264,7 +274,7 @@ def _query_without_page(request):
     return query.urlencode()
 
 
-class HomePage(TranslatedPage):
+class HomePage(MapPage, TranslatedPage):
     """The site's home page: the figures of every fund, the quartiers on a map, the
     latest decisions and news, and the call to submit an initiative."""
 
@@ -284,7 +294,6 @@ class HomePage(TranslatedPage):
         ),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro")]
-    translated_fields = ("title", "intro", "call_to_action")
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = [
         "cms.StandardPage",
@@ -321,7 +330,6 @@ class StandardPage(TranslatedPage):
         ),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
-    translated_fields = ("title", "intro", "body")
     parent_page_types = ["cms.HomePage", "cms.StandardPage"]
     subpage_types = ["cms.StandardPage"]
 
@@ -329,7 +337,7 @@ class StandardPage(TranslatedPage):
         verbose_name = _("page de contenu")
 
 
-class QuartierIndexPage(TranslatedPage):
+class QuartierIndexPage(MapPage, TranslatedPage):
     """Every quartier with its fund, linking to each quartier's page."""
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -354,7 +362,7 @@ class QuartierIndexPage(TranslatedPage):
         return context
 
 
-class QuartierPage(TranslatedPage):
+class QuartierPage(MapPage, TranslatedPage):
     """One quartier: what editors say of it, and live from the other modules its council,
     its fund, its initiatives and its decisions."""
 
@@ -447,7 +455,6 @@ class NewsPage(TranslatedPage):
         ),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
-    translated_fields = ("title", "intro", "body")
     parent_page_types = ["cms.NewsIndexPage"]
     subpage_types = []
 

@@ -99,6 +99,8 @@ def home_context(request):
 
 
 def map_settings(request):
+    """The tile address and attribution for a map; the page adds the tile host to its
+    Content-Security-Policy (``cms.models.MapPage``)."""
     from django.conf import settings
 
     from fonds.views.public import map_tiles
@@ -168,8 +170,9 @@ def decision_filters(params):
         )
     ]
     year = params.get("annee")
-    year = int(year) if year and year.isdigit() and int(year) in years else None
-    text = (params.get("q") or "").strip()[:100]
+    year = int(year) if year and year.isascii() and year.isdigit() else None
+    year = year if year in years else None
+    text = clean_text(params.get("q"))
     decisions = public_decisions(quartier=quartier, outcome=outcome)
     if year:
         decisions = decisions.filter(published_at__year=year)
@@ -187,6 +190,12 @@ def decision_filters(params):
         "year": year,
         "text": text,
     }
+
+
+def clean_text(value, limit=100):
+    """Words typed in a search box, without NUL characters (which PostgreSQL refuses),
+    trimmed and bounded."""
+    return (value or "").replace("\x00", "").strip()[:limit]
 
 
 def _chart(rows, value_key):
@@ -300,7 +309,7 @@ def search(text, limit=20):
     """Live public pages and public initiatives matching the text."""
     from wagtail.models import Page
 
-    text = (text or "").strip()[:100]
+    text = clean_text(text)
     if len(text) < 2:
         return {"text": text, "pages": [], "initiatives": []}
     pages = list(Page.objects.live().public().filter(depth__gt=1).search(text)[:limit])

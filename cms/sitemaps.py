@@ -1,9 +1,23 @@
+from urllib.parse import urlsplit
+
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
-from wagtail.contrib.sitemaps import Sitemap as PageSitemap
+from wagtail.contrib.sitemaps import Sitemap as WagtailSitemap
 
 from fonds.models import Fund, Initiative
 from votes.models import Decision
+
+
+class PageSitemap(WagtailSitemap):
+    """Wagtail's pages, at the host the sitemap was asked from, like every other
+    section of the sitemap."""
+
+    def _urls(self, page, protocol, domain):
+        urls = super()._urls(page, protocol, domain)
+        for url in urls:
+            parts = urlsplit(url["location"])
+            url["location"] = f"{protocol}://{domain}{parts.path}"
+        return urls
 
 
 class InitiativeSitemap(Sitemap):

@@ -2,6 +2,9 @@
 default site, and the pages behind the main navigation — the quartiers, the decisions
 at their stable address /decisions/, the statistics and the news."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from wagtail.models import Page, Site
 
 HOME = {
@@ -90,7 +93,10 @@ def _make_root_of_default_site(home):
         return
     old_root = site.root_page if site else None
     if site is None:
-        site = Site(hostname="localhost", port=80, is_default_site=True, site_name="")
+        site = Site(is_default_site=True, site_name="")
+    address = urlsplit(settings.SITE_URL)
+    site.hostname = address.hostname or "localhost"
+    site.port = address.port or (443 if address.scheme == "https" else 80)
     site.root_page = home
     site.save()
     # Wagtail's placeholder "Welcome" page gives way to the home page.
