@@ -1,18 +1,27 @@
-"""The demo commune, built through the same services users call. Every function is
-idempotent: running the demo twice leaves one copy of everything."""
+"""The demo commune, built through the same services users call: seven quartiers with
+a year of history — envelopes credited in January, about sixty initiatives at every
+stage, six council sessions with their minutes, payments and bilans — and a session
+open today. Running the demo twice leaves one copy of everything: the setup finds what
+exists, and the year's history is written once."""
+
+import datetime
 
 from django.db import transaction
 
 from fonds.models import Initiative
 from fonds.notifications import notifications_muted
 
-from .accounts import DEMO_PASSWORD, demo_accounts
+from .accounts import DEMO_PASSWORD, demo_accounts, demo_residents
+from .catalogue import DOSSIERS, RESIDENTS
+from .clock import Calendar, Clock
 from .commune import demo_commune, demo_quartiers
-from .councils import demo_councils, demo_open_session, demo_past_session
-from .initiatives import demo_funds, demo_initiatives, demo_themes
-from .ledger import demo_envelopes, demo_payments
-from .pages import demo_pages
-from .reports import demo_reports
+from .councils import demo_councils, demo_open_session
+from .history import World, play
+from .initiatives import demo_funds, demo_themes
+from .pages import demo_pages, demo_quartier_pages
+
+# Councillors took office after the elections of the autumn before.
+MANDATES_SINCE = datetime.timedelta(days=100)
 
 
 def build_demo():
@@ -23,31 +32,52 @@ def build_demo():
 def _build():
     demo_pages()
     demo_commune()
+    calendar, clock = Calendar(), Clock()
+    with clock.at(calendar.moment(1, 9)):
+        world = _setup(calendar, clock)
+    demo_quartier_pages(world.quartiers)
+    funds = list(world.funds.values())
+    if not Initiative.objects.filter(fund__in=funds).exists():
+        play(world)
+    demo_open_session(world.councils[world.first_quartier], world.instructor, _waiting(world))
+    return {
+        "quartiers": list(world.quartiers),
+        "accounts": world.accounts,
+        "funds": funds,
+        "initiatives": list(Initiative.objects.filter(fund__in=funds).order_by("pk")),
+    }
+
+
+def _setup(calendar, clock):
+    """Quartiers, accounts, funds and councils, dated the first days of January."""
     quartiers = demo_quartiers()
     accounts = demo_accounts(quartiers)
-    themes = demo_themes()
-    funds = demo_funds(quartiers)
-    instructor, author = accounts[1], accounts[0]
-    initiatives = demo_initiatives(funds, themes, instructor, author)
-    demo_envelopes(funds)
-    councils = demo_councils(quartiers, chair=accounts[3], councillor=accounts[2])
-    for index, council in enumerate(councils):
-        admissible = list(
-            Initiative.objects.filter(
-                fund__quartier=council.quartier, status=Initiative.Status.ADMISSIBLE
-            ).order_by("pk")
-        )
-        # In the first quartier one admissible dossier waits for today's session.
-        demo_past_session(council, instructor, admissible[1:] if index == 0 else admissible)
-    demo_open_session(councils[0], instructor)
-    demo_payments(funds)
-    demo_reports(funds, instructor)
-    return {
-        "quartiers": quartiers,
-        "accounts": accounts,
-        "funds": funds,
-        "initiatives": initiatives,
-    }
+    resident, instructor, councillor, chair, administrator = accounts
+    names = [quartier.name for quartier in quartiers]
+    since = calendar.new_year.date() - MANDATES_SINCE
+    return World(
+        calendar=calendar,
+        quartiers=quartiers,
+        accounts=accounts,
+        clock=clock,
+        administrator=administrator,
+        instructor=instructor,
+        resident=resident,
+        funds=dict(zip(names, demo_funds(quartiers, calendar.today), strict=True)),
+        councils=dict(zip(names, demo_councils(quartiers, chair, councillor, since), strict=True)),
+        themes=demo_themes(),
+        residents=demo_residents(RESIDENTS, quartiers),
+    )
+
+
+def _waiting(world):
+    """The dossier that waits for today's session in the first quartier."""
+    title = next(d.title for d in DOSSIERS if d.fate == "today")
+    return (
+        Initiative.objects.select_related("fund")
+        .filter(fund=world.funds[world.first_quartier], title=title)
+        .first()
+    )
 
 
 __all__ = ["DEMO_PASSWORD", "build_demo"]

@@ -1,4 +1,9 @@
+import functools
+
 from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
@@ -61,11 +66,36 @@ def demo_user(email, name, quartier=None):
     return _account(email, name, quartier)
 
 
+def demo_residents(residents, quartiers):
+    """A few residents in every quartier (``residents``: names by quartier name), who
+    carry initiatives and support their neighbours'."""
+    by_name = {quartier.name: quartier for quartier in quartiers}
+    return {
+        name: [
+            _account(f"habitant-{by_name[name].slug}-{n}@{DOMAIN}", person, by_name[name])
+            for n, person in enumerate(people, start=1)
+        ]
+        for name, people in residents.items()
+    }
+
+
+@functools.lru_cache(maxsize=4)
+def _password_hash(hashers):
+    """Every demo account shares one password: hashing it once, not once per account,
+    keeps the demo quick (a strong hash takes a good fraction of a second)."""
+    return make_password(DEMO_PASSWORD)
+
+
 def _account(email, name, quartier):
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(
-            email=email, password=DEMO_PASSWORD, display_name=name, quartier=quartier
+        user = User.objects.create(
+            email=email,
+            password=_password_hash(tuple(settings.PASSWORD_HASHERS)),
+            display_name=name,
+            quartier=quartier,
+            # The field's default was bound to the real clock when the model was defined.
+            date_joined=timezone.now(),
         )
     EmailAddress.objects.update_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}

@@ -9,6 +9,9 @@ from wagtail.models import Site
 from cms.models import CommuneSettings
 from fonds.models import Quartier
 from fonds.services import quartier_create
+from fonds.services.quartiers import quartier_set_outline
+
+from .geography import outline
 
 COMMUNE_NAME = "Bellerive-sur-Loire"
 
@@ -37,12 +40,15 @@ QUARTIERS = [
 
 
 def demo_quartiers():
+    """The seven quartiers, each with its outline on the map."""
     existing = {q.name: q for q in Quartier.objects.all()}
     result = []
     for name, description in QUARTIERS:
         quartier = existing.get(name) or quartier_create(
-            actor=None, name=name, description=description
+            actor=None, name=name, description=description, outline=outline(name)
         )
+        if quartier.outline != outline(name):
+            quartier_set_outline(actor=None, quartier=quartier, outline=outline(name))
         result.append(quartier)
     return result
 
@@ -51,7 +57,7 @@ def demo_commune():
     site = Site.objects.get(is_default_site=True)
     settings = CommuneSettings.for_site(site)
     settings.commune_name = COMMUNE_NAME
-    settings.siret = "21490000500019"
+    settings.siret = "21490000300010"
     settings.contact_email = "fonds-quartiers@demo.fonds-quartiers.fr"
     if settings.logo_id is None:
         settings.logo = _logo()

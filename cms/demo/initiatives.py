@@ -1,12 +1,12 @@
-"""Funds in every quartier and initiatives at every stage of their lifecycle, made by
-the demo residents and handled by the demo instructor through the services."""
+"""Funds in every quartier, and the life of each initiative of the catalogue until it
+meets the council: started, submitted, supported by neighbours, examined by the
+instructor, sometimes withdrawn — each step through the services, on its own day."""
 
 import datetime
 from decimal import Decimal
+from functools import partial
 
-from django.utils import timezone
-
-from fonds.models import BudgetLine, Fund, Initiative, Theme
+from fonds.models import BudgetLine, Fund, Theme
 from fonds.services import (
     fund_create,
     initiative_create,
@@ -20,7 +20,9 @@ from fonds.services import (
     theme_create,
 )
 
-from .accounts import DOMAIN, demo_user
+from .catalogue import DOSSIERS, PLACES
+from .clock import Calendar
+from .geography import spot
 
 THEMES = [
     "Vie de quartier",
@@ -33,94 +35,16 @@ THEMES = [
     "Jeunesse",
 ]
 
-# Centre of the demo commune; each quartier's initiatives sit around its own point.
-CENTRE = (Decimal("47.3941"), Decimal("0.6848"))
-
-# (title, summary, theme, carrier kind, carrier, expenses, co-funding, target stage)
-INITIATIVES = [
-    (
-        "Un jardin partagé au pied des tours",
-        "Douze bacs potagers et des ateliers de jardinage ouverts à tous.",
-        "Jardins partagés",
-        "association",
-        "Les Jardiniers de Bellevue",
-        [("Bois et terreau", "980"), ("Outils", "320")],
-        [("Bailleur social", "250")],
-        "admissible",
-    ),
-    (
-        "Fête des voisins de la place du Marché",
-        "Un repas partagé et un bal pour toutes les générations.",
-        "Vie de quartier",
-        "person",
-        "Collectif des voisins",
-        [("Location de tables", "240"), ("Sono", "180")],
-        [("Participation des habitants", "60")],
-        "submitted",
-    ),
-    (
-        "Épicerie solidaire : un frigo partagé",
-        "Un réfrigérateur solidaire contre le gaspillage, tenu par des bénévoles.",
-        "Solidarité et épiceries solidaires",
-        "association",
-        "Épicerie du Cœur",
-        [("Réfrigérateur", "850"), ("Électricité un an", "200")],
-        [("Centre social", "150")],
-        "incomplete",
-    ),
-    (
-        "Atelier vélo pour les jeunes",
-        "Apprendre à réparer son vélo, le mercredi après-midi.",
-        "Jeunesse",
-        "association",
-        "Roue Libre",
-        [("Outillage", "600"), ("Pièces détachées", "400")],
-        [("Club de cyclisme", "150")],
-        "draft",
-    ),
-    (
-        "Concerts sur les quais",
-        "Trois soirées de concerts gratuits au bord de la Loire.",
-        "Culture",
-        "association",
-        "Musiques en Loire",
-        [("Cachets des musiciens", "1800"), ("Technique", "900")],
-        [("Mécénat local", "400")],
-        "inadmissible",
-    ),
-    (
-        "Tournoi de foot inter-quartiers",
-        "Un tournoi mixte de foot à sept pour les 12-17 ans.",
-        "Sport",
-        "person",
-        "Les éducateurs du city-stade",
-        [("Maillots", "420"), ("Goûters", "150")],
-        [("Club de foot", "80")],
-        "withdrawn",
-    ),
-    (
-        "Nettoyons les berges",
-        "Une journée de ramassage des déchets avec les écoles.",
-        "Environnement",
-        "association",
-        "Loire Vivante",
-        [("Gants et sacs", "160"), ("Bennes", "340")],
-        [("Syndicat de rivière", "120")],
-        "submitted",
-    ),
-    (
-        "Chantier d'insertion : bancs en palettes",
-        "Des bancs fabriqués par des jeunes en insertion pour le square.",
-        "Emploi et insertion",
-        "association",
-        "Régie de quartier",
-        [("Matériaux", "700"), ("Encadrement", "600")],
-        [("Régie de quartier", "300")],
-        "admissible",
-    ),
+# Fates of dossiers the instructor examined, and what they became.
+EXAMINED = {"incomplete", "admissible", "inadmissible", "session", "today"}
+# Fates of dossiers still to be decided: their action lies ahead.
+PENDING = {"draft", "submitted", "incomplete", "admissible", "today"}
+ADMISSIBLE_REASONS = [
+    "Dossier complet, conforme au règlement du fonds.",
+    "Budget équilibré, cofinancement justifié : recevable.",
+    "Projet d'intérêt collectif, pièces complètes. Recevable.",
 ]
-
-STAGES = ["draft", "submitted", "incomplete", "admissible", "inadmissible", "withdrawn"]
+COMPLETION_REASON = "Merci de joindre le devis du fournisseur et de préciser le lieu exact."
 
 
 def demo_themes():
@@ -131,8 +55,9 @@ def demo_themes():
     }
 
 
-def demo_funds(quartiers):
-    today = timezone.localdate()
+def demo_funds(quartiers, today):
+    """This year's fund of every quartier, open to submissions from the 1st of January
+    (the envelopes are voted with the budget)."""
     funds = []
     for quartier in quartiers:
         fund = Fund.objects.filter(quartier=quartier, period_start__year=today.year).first()
@@ -144,8 +69,10 @@ def demo_funds(quartiers):
                 label=f"Fonds d'initiative citoyenne {today.year}",
                 period_start=datetime.date(today.year, 1, 1),
                 period_end=datetime.date(today.year, 12, 31),
-                submissions_open_on=today - datetime.timedelta(days=60),
-                submissions_close_on=today + datetime.timedelta(days=90),
+                submissions_open_on=datetime.date(today.year, 1, 1),
+                submissions_close_on=max(
+                    datetime.date(today.year, 12, 15), today + datetime.timedelta(days=30)
+                ),
                 max_grant=Decimal("3000.00"),
                 min_cofunding_percent=Decimal("10"),
             )
@@ -153,107 +80,122 @@ def demo_funds(quartiers):
     return funds
 
 
-def demo_residents(count=6):
-    names = [
-        "Inès Haddad",
-        "Paul Girard",
-        "Fatou Diallo",
-        "Lucas Petit",
-        "Yasmine Roux",
-        "Marc Lambert",
-    ]
-    return [demo_user(f"habitant{n + 1}@{DOMAIN}", names[n]) for n in range(count)]
+# Events --------------------------------------------------------------------------------
 
 
-def demo_initiatives(funds, themes, instructor, author):
-    """Two or three initiatives per quartier; the first quartier has one at every stage
-    (so the demo resident's space shows them all)."""
-    residents = [author, *demo_residents()]
-    created = []
-    for index, fund in enumerate(funds):
-        picks = INITIATIVES if index == 0 else INITIATIVES[index % 4 :: 3][:3]
-        for number, spec in enumerate(picks):
-            carrier_author = author if index == 0 else residents[(index + number) % len(residents)]
-            created.append(
-                _initiative(
-                    fund, themes, instructor, carrier_author, spec, index, number, residents
-                )
+def dossier_events(world, action_days):
+    """The steps of every dossier of the catalogue, as (moment, step) pairs.
+    ``action_days`` gives the first day of the action of the dossiers a council
+    decided."""
+    events = []
+    numbers = {}
+    for index, spec in enumerate(DOSSIERS):
+        number = numbers[spec.quartier] = numbers.get(spec.quartier, -1) + 1
+        starts = action_days.get(spec.key) or _planned_start(spec, number)
+        submitted = spec.day
+        at = world.calendar.moment
+        if spec.fate == "draft":
+            events.append(
+                (at(spec.day, 20, 15), partial(dossier_start, world, spec, number, starts))
             )
-    return created
+            continue
+        events.append(
+            (at(submitted - 6, 20, 15), partial(dossier_start, world, spec, number, starts))
+        )
+        events.append((at(submitted, 21), partial(dossier_submit, world, spec.key)))
+        for n, supporter in enumerate(_supporters(world, spec, index)):
+            moment = at(submitted + 1 + 2 * n, 19, 5 * n)
+            events.append((moment, partial(dossier_support, world, spec.key, supporter)))
+        if spec.fate == "withdrawn":
+            events.append((at(submitted + 9, 18), partial(dossier_withdraw, world, spec)))
+        elif spec.fate in EXAMINED:
+            events.append((at(submitted + 14, 11), partial(dossier_examine, world, spec, index)))
+    return events
 
 
-def _initiative(fund, themes, instructor, author, spec, quartier_index, number, residents):
-    title, summary, theme, kind, carrier, expenses, cofunding, stage = spec
-    title = title if quartier_index == 0 else f"{title} — {fund.quartier.name}"
-    existing = Initiative.objects.filter(fund=fund, title=title).first()
-    if existing:
-        return existing
-    today = timezone.localdate()
-    latitude = (
-        CENTRE[0]
-        + Decimal(quartier_index % 3 - 1) * Decimal("0.012")
-        + Decimal(number) * Decimal("0.0015")
-    )
-    longitude = (
-        CENTRE[1]
-        + Decimal(quartier_index // 3 - 1) * Decimal("0.018")
-        + Decimal(number) * Decimal("0.002")
-    )
+def _planned_start(spec, number):
+    """Dossiers not decided yet plan their action after the end of the demo year's
+    history, so that their author can still submit them."""
+    if spec.fate in PENDING:
+        return max(spec.day + 45, Calendar.LAST_DAY + 14 + 7 * (number % 3))
+    return spec.day + 40
+
+
+def _supporters(world, spec, index):
+    """Zero to four neighbours of the quartier (never the author)."""
+    author = world.person(spec.quartier, spec.author)
+    neighbours = [person for person in world.neighbours(spec.quartier) if person != author]
+    return neighbours[: (index * 3 + 1) % 5]
+
+
+# Steps ---------------------------------------------------------------------------------
+
+
+def dossier_start(world, spec, number, starts):
+    """The author starts the dossier and fills in its budget."""
+    fund = world.funds[spec.quartier]
+    author = world.person(spec.quartier, spec.author)
+    latitude, longitude = spot(spec.quartier, number)
+    places = PLACES[spec.quartier]
     initiative = initiative_create(
         actor=author,
         fund=fund,
-        carrier_kind=kind,
-        carrier_name=carrier,
-        title=title,
-        summary=summary,
-        description=(
-            f"{summary}\n\nLe projet est porté par {carrier} "
-            f"avec les habitants du quartier {fund.quartier.name}."
-        ),
-        theme=themes[theme],
-        place_name=f"Quartier {fund.quartier.name}",
-        latitude=latitude.quantize(Decimal("0.000001")),
-        longitude=longitude.quantize(Decimal("0.000001")),
-        starts_on=today + datetime.timedelta(days=30 + number * 7),
-        ends_on=today + datetime.timedelta(days=60 + number * 7),
-        expected_participants=40 + number * 15,
+        carrier_kind="association" if spec.association else "person",
+        carrier_name=spec.carrier,
+        title=spec.title,
+        summary=spec.summary,
+        description=_description(spec),
+        theme=world.themes[spec.theme],
+        place_name=places[number % len(places)],
+        latitude=latitude,
+        longitude=longitude,
+        starts_on=world.calendar.date(starts),
+        ends_on=world.calendar.date(starts + spec.lasts - 1),
+        expected_participants=20 + (number * 17 + len(spec.title)) % 90,
     )
-    lines = [(BudgetLine.Kind.EXPENSE, label, amount) for label, amount in expenses]
-    lines += [(BudgetLine.Kind.COFUNDING, label, amount) for label, amount in cofunding]
-    initiative = initiative_set_budget(actor=author, initiative=initiative, lines=lines)
-    return _advance(initiative, stage, author, instructor, residents)
+    lines = [(BudgetLine.Kind.EXPENSE, label, str(amount)) for label, amount in spec.expenses]
+    lines += [(BudgetLine.Kind.COFUNDING, label, str(amount)) for label, amount in spec.cofunding]
+    world.initiatives[spec.key] = initiative_set_budget(
+        actor=author, initiative=initiative, lines=lines
+    )
 
 
-def _advance(initiative, stage, author, instructor, residents):
-    if stage == "draft":
-        return initiative
-    initiative = initiative_submit(actor=author, initiative=initiative)
-    if stage == "incomplete":
-        return initiative_request_completion(
-            actor=instructor,
-            initiative=initiative,
-            reason="Merci de joindre le devis du fournisseur et de préciser le lieu exact.",
-        )
-    if stage == "admissible":
-        initiative = initiative_declare_admissible(
-            actor=instructor,
-            initiative=initiative,
-            reason="Dossier complet, conforme au règlement du fonds.",
-        )
-    elif stage == "inadmissible":
-        return initiative_declare_inadmissible(
-            actor=instructor,
-            initiative=initiative,
-            reason=(
-                "Le projet relève de la programmation culturelle de la ville, "
-                "hors du champ du fonds."
-            ),
-        )
-    elif stage == "withdrawn":
-        return initiative_withdraw(
-            actor=author, initiative=initiative, reason="Le club a trouvé un autre financement."
-        )
-    for resident in residents[1:4]:
-        if resident.pk != author.pk:
-            initiative_support(actor=resident, initiative=initiative)
-    return initiative
+def _description(spec):
+    carrier = "l'association" if spec.association else "le collectif"
+    return (
+        f"{spec.summary}\n\n"
+        f"Le projet est porté par {carrier} « {spec.carrier} », avec les habitants du "
+        f"quartier {spec.quartier}. Il est ouvert à toutes et à tous, gratuitement.\n\n"
+        "Le budget ci-dessous détaille les dépenses et les autres financements obtenus."
+    )
+
+
+def dossier_submit(world, key):
+    initiative = world.initiatives[key]
+    world.initiatives[key] = initiative_submit(actor=initiative.author, initiative=initiative)
+
+
+def dossier_support(world, key, supporter):
+    initiative_support(actor=supporter, initiative=world.initiatives[key])
+
+
+def dossier_withdraw(world, spec):
+    initiative = world.initiatives[spec.key]
+    world.initiatives[spec.key] = initiative_withdraw(
+        actor=initiative.author, initiative=initiative, reason=spec.reason
+    )
+
+
+def dossier_examine(world, spec, index):
+    """The instructor's reasoned opinion on a submitted dossier."""
+    initiative = world.initiatives[spec.key]
+    if spec.fate == "incomplete":
+        service, reason = initiative_request_completion, spec.reason or COMPLETION_REASON
+    elif spec.fate == "inadmissible":
+        service, reason = initiative_declare_inadmissible, spec.reason
+    else:
+        service = initiative_declare_admissible
+        reason = ADMISSIBLE_REASONS[index % len(ADMISSIBLE_REASONS)]
+    world.initiatives[spec.key] = service(
+        actor=world.instructor, initiative=initiative, reason=reason
+    )
