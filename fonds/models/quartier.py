@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from fonds.outline import validate_outline
+
 
 class Quartier(models.Model):
     """A neighbourhood of the commune, with its own council and fund."""
@@ -16,7 +18,11 @@ class Quartier(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     outline = models.JSONField(
-        _("contour (GeoJSON)"), null=True, blank=True, help_text=_("Polygone GeoJSON du quartier.")
+        _("contour (GeoJSON)"),
+        null=True,
+        blank=True,
+        validators=[validate_outline],
+        help_text=_("Polygone GeoJSON du quartier."),
     )
     history = HistoricalRecords()
 

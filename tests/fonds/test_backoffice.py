@@ -2,6 +2,7 @@
 instruction actions with their reasons, and the administrators' lists."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -584,3 +585,41 @@ def test_theme_whose_address_is_taken_is_refused(client, people, theme):
     assert response.status_code == 200
     assert "même adresse" in response.content.decode()
     assert not Theme.objects.filter(name="Jardins Partagés").exists()
+
+
+@pytest.mark.parametrize(
+    "outline",
+    [
+        '{"type": "Point", "coordinates": [0.68, 47.39]}',
+        '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1]]]}',
+        '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0.5]]]}',
+        '{"type": "Polygon", "coordinates": [[[0, 0], [900, 0], [1, 1], [0, 0]]]}',
+    ],
+)
+def test_editing_a_quartier_checks_its_outline(client, people, quartier, outline):
+    client = logged_in(client, people["administrator"])
+    response = client.post(
+        reverse("quartiers:edit", args=[quartier.pk]),
+        {"name": quartier.name, "code": quartier.code, "description": "", "outline": outline},
+    )
+    assert response.status_code == 200
+    assert "polygone GeoJSON" in response.content.decode()
+    quartier.refresh_from_db()
+    assert quartier.outline is None
+
+
+def test_editing_a_quartier_keeps_a_valid_outline(client, people, quartier):
+    client = logged_in(client, people["administrator"])
+    square = [[0.68, 47.39], [0.69, 47.39], [0.69, 47.40], [0.68, 47.40], [0.68, 47.39]]
+    response = client.post(
+        reverse("quartiers:edit", args=[quartier.pk]),
+        {
+            "name": quartier.name,
+            "code": quartier.code,
+            "description": "",
+            "outline": json.dumps({"type": "Polygon", "coordinates": [square]}),
+        },
+    )
+    assert response.status_code == 302
+    quartier.refresh_from_db()
+    assert quartier.outline["coordinates"][0] == square
