@@ -75,8 +75,33 @@ def _isolated(settings, tmp_path):
     cache.clear()
 
 
-@pytest.fixture
-def demo(db):
+@pytest.fixture(scope="module")
+def _module_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo commune, built once for a test module inside a transaction that is rolled
+    back when the module ends, with the media folders its images were written to."""
+    from django.db import transaction
+    from django.test import override_settings
+
     from cms.demo import build_demo
 
-    return build_demo()
+    media = tmp_path_factory.mktemp("media")
+    private = tmp_path_factory.mktemp("private")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media, PRIVATE_MEDIA_ROOT=private),
+    ):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield {"data": build_demo(), "media": media, "private": private}
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(_module_demo, _isolated, db, settings):
+    """The demo commune; what a test changes in it is rolled back when the test ends."""
+    settings.MEDIA_ROOT = _module_demo["media"]
+    settings.PRIVATE_MEDIA_ROOT = _module_demo["private"]
+    return _module_demo["data"]

@@ -15,9 +15,9 @@ import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Sum
-from django.test import Client, override_settings
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from wagtail.models import Page, Site
@@ -46,35 +46,9 @@ RSS_LIMIT = 50
 QUERY_SLACK = 0
 
 
-# ---------------------------------------------------------------------------
-# The demo, once for the module
-
-
-@pytest.fixture(scope="module")
-def _module_demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    from cms.demo import build_demo
-
-    media = tmp_path_factory.mktemp("media")
-    private = tmp_path_factory.mktemp("private")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media, PRIVATE_MEDIA_ROOT=private),
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield {"data": build_demo(), "media": media, "private": private}
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
 @pytest.fixture
-def demo_site(_module_demo, _isolated, db, settings):
-    """The demo, with the media folders its images were written to."""
-    settings.MEDIA_ROOT = _module_demo["media"]
-    settings.PRIVATE_MEDIA_ROOT = _module_demo["private"]
-    return _module_demo["data"]
+def demo_site(demo):
+    return demo
 
 
 def in_english(client):
