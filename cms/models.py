@@ -246,7 +246,8 @@ class Localized:
     def _fallback_lang(self, name):
         """``fr`` when the reader wants English but this text has no English version, so
         its French shows (``tr.lang_title``, ``tr.lang_body``…); else empty."""
-        if self._english and getattr(self._page, name) and not getattr(self._page, f"{name}_en"):
+        english = getattr(self._page, f"{name}_en", None)
+        if self._english and getattr(self._page, name, None) and not english:
             return "fr"
         return ""
 

@@ -1,3 +1,4 @@
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -9,6 +10,9 @@ NARROW_NBSP = "\u202f"
 # No single line or grant of a neighbourhood fund comes near this; a larger figure is
 # a typing error.
 MAX_AMOUNT = Decimal("1000000.00")
+
+
+PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 
 
 def parse_amount(value, *, field=None):
@@ -26,6 +30,9 @@ def parse_amount(value, *, field=None):
         for space in (" ", "\u00a0", NARROW_NBSP):
             value = value.replace(space, "")
         value = value.strip().replace(",", ".")
+        if not PLAIN_NUMBER.fullmatch(value):
+            # Exponents ("1e3"), signs and anything else a person would not type.
+            raise DomainError(_("%(field)s doit être un nombre.") % {"field": label})
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):

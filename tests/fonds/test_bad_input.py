@@ -63,13 +63,13 @@ BAD_AMOUNTS = [
     (Decimal("NaN"), "Le montant doit être un nombre."),
     ("Infinity", "Le montant doit être un nombre."),
     ("-inf", "Le montant doit être un nombre."),
-    ("1e9", "Le montant ne peut dépasser 1\u202f000\u202f000,00 €."),
+    ("1e9", "Le montant doit être un nombre."),
     ("1000000.01", "Le montant ne peut dépasser 1\u202f000\u202f000,00 €."),
     ("1 000 001", "Le montant ne peut dépasser 1\u202f000\u202f000,00 €."),
     (10**30, "Le montant ne peut dépasser 1\u202f000\u202f000,00 €."),
     ("12.345", "Le montant a au plus deux décimales."),
     ("0,001", "Le montant a au plus deux décimales."),
-    ("1e-3", "Le montant a au plus deux décimales."),
+    ("1e-3", "Le montant doit être un nombre."),
 ]
 
 
