@@ -22,6 +22,7 @@ from wagtail.search import index
 
 from . import selectors
 
+STABLE_DECISIONS_SLUG = "decisions"
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -483,6 +484,18 @@ class DecisionIndexPage(TranslatedPage):
 
     class Meta:
         verbose_name = _("liste des décisions")
+
+    def clean(self):
+        super().clean()
+        if self.slug != STABLE_DECISIONS_SLUG:
+            raise ValidationError(
+                {
+                    "slug": _(
+                        "La liste des décisions garde l'adresse /decisions/ que d'autres "
+                        "sites citent : son identifiant d'adresse reste « decisions »."
+                    )
+                }
+            )
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -843,3 +843,45 @@ def test_statistics_tables_show_the_figures_of_the_charts(demo_site, client):
         assert len(table.find("tbody").find_all("tr")) >= 1
     for quartier in Quartier.objects.all():
         assert page.find("th", scope="row", string=quartier.name)
+
+
+# ---------------------------------------------------------------------------
+# Stable addresses
+
+
+def _admin_client(client):
+    client.force_login(User.objects.get(email=f"admin@{DOMAIN}"))
+    return client
+
+
+@pytest.mark.parametrize("model", [HomePage, DecisionIndexPage])
+def test_stable_pages_cannot_be_deleted_moved_or_unpublished(demo_site, client, model):
+    page = model.objects.get()
+    client = _admin_client(client)
+    response = client.post(f"/cms/pages/{page.pk}/delete/")
+    assert response.status_code == 302
+    response = client.post(f"/cms/pages/{page.pk}/unpublish/")
+    assert response.status_code == 302
+    other = StandardPage.objects.get(slug="comment-ca-marche")
+    response = client.post(f"/cms/pages/{page.pk}/move/{other.pk}/confirm/")
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert page.live and page.get_parent().specific_class is not StandardPage
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("adresse stable" in message for message in messages)
+    assert client.get("/decisions/").status_code == 200
+
+
+def test_an_ordinary_page_can_still_be_deleted(demo_site, client):
+    page = StandardPage.objects.get(slug="comment-ca-marche")
+    response = _admin_client(client).post(f"/cms/pages/{page.pk}/delete/")
+    assert response.status_code == 302
+    assert not StandardPage.objects.filter(pk=page.pk).exists()
+
+
+def test_the_decisions_page_keeps_its_address(demo_site):
+    page = DecisionIndexPage.objects.get()
+    page.slug = "deliberations"
+    with pytest.raises(ValidationError) as refused:
+        page.full_clean()
+    assert "/decisions/" in str(refused.value)
