@@ -49,9 +49,17 @@ def can_withdraw(user, initiative):
     return is_author(user, initiative) and initiative.status in Initiative.WITHDRAWABLE_STATUSES
 
 
+def lives_elsewhere(user, initiative):
+    """The person declared a quartier of residence other than the dossier's."""
+    return user.quartier_id is not None and user.quartier_id != initiative.fund.quartier_id
+
+
 def can_support(user, initiative):
+    """A resident supports, until the council decides, the dossiers of their own quartier
+    (or any, while they have not said where they live) that are not theirs."""
     return (
         user.is_authenticated
         and not is_author(user, initiative)
-        and initiative.status in Initiative.PUBLIC_STATUSES
+        and initiative.status in Initiative.SUPPORTABLE_STATUSES
+        and not lives_elsewhere(user, initiative)
     )

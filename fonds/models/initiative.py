@@ -43,6 +43,13 @@ class Initiative(models.Model):
         Status.REFUSED,
         Status.CLOSED,
     )
+    # Residents support a dossier until the council decides on it.
+    SUPPORTABLE_STATUSES = (
+        Status.SUBMITTED,
+        Status.INCOMPLETE,
+        Status.ADMISSIBLE,
+        Status.ON_AGENDA,
+    )
     EDITABLE_STATUSES = (Status.DRAFT, Status.INCOMPLETE)
     WITHDRAWABLE_STATUSES = (
         Status.DRAFT,

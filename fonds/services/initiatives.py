@@ -19,7 +19,7 @@ from accounts.errors import DomainError, PermissionDenied
 from fonds.models import Attachment, BudgetLine, Fund, Initiative, Support, Theme
 from fonds.money import format_euros, parse_amount
 from fonds.notifications import notify_author
-from fonds.predicates import can_support, is_author, is_instructor_for
+from fonds.predicates import can_support, is_author, is_instructor_for, lives_elsewhere
 from fonds.selectors import budget_totals
 from fonds.storage import private_storage
 from fonds.uploads import checked_pdf, checked_photo
@@ -503,7 +503,17 @@ def initiative_support(*, actor, initiative):
             # found inadmissible since the page was shown. Only the initiative's row is
             # locked (not its fund's, as _locked would): supports of one dossier queue,
             # those of others do not.
-            locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
+            locked = (
+                Initiative.objects.select_for_update(of=("self",))
+                .select_related("fund__quartier")
+                .get(pk=initiative.pk)
+            )
+            if lives_elsewhere(actor, locked):
+                raise DomainError(
+                    _("Seuls les habitants du quartier %(quartier)s soutiennent ses initiatives.")
+                    % {"quartier": locked.fund.quartier.name},
+                    code="other_quartier",
+                )
             if not can_support(actor, locked):
                 raise IllegalTransition(locked)
             if Support.objects.filter(initiative=initiative, user=actor).exists():

@@ -139,3 +139,32 @@ def test_concurrent_supports(submitted, people):
     assert all(isinstance(o, Support) for o in outcomes), outcomes
     assert Support.objects.filter(initiative=submitted).count() == 1 + len(others)
     assert AuditEntry.objects.filter(action="fonds.initiative.support").count() == 1 + len(others)
+
+
+@pytest.mark.django_db
+def test_a_resident_of_another_quartier_cannot_support(submitted, resident, other_quartier):
+    resident.quartier = other_quartier
+    resident.save(update_fields=["quartier"])
+    before = written_state(submitted)
+    with pytest.raises(DomainError) as refused:
+        initiative_support(actor=resident, initiative=submitted)
+    assert refused.value.code == "other_quartier"
+    assert submitted.fund.quartier.name in refused.value.message
+    assert written_state(submitted) == before
+
+
+@pytest.mark.django_db
+def test_a_resident_of_the_quartier_supports(submitted, resident):
+    resident.quartier = submitted.fund.quartier
+    resident.save(update_fields=["quartier"])
+    assert initiative_support(actor=resident, initiative=submitted).user == resident
+
+
+@pytest.mark.django_db
+def test_no_support_once_the_council_has_decided(submitted, resident):
+    Initiative.objects.filter(pk=submitted.pk).update(status=Status.GRANTED)
+    submitted.refresh_from_db()
+    with pytest.raises(DomainError) as refused:
+        initiative_support(actor=resident, initiative=submitted)
+    assert refused.value.code == "illegal_transition"
+    assert not Support.objects.exists()
