@@ -266,6 +266,30 @@ class MapPage:
         return response
 
 
+def english_panel(*names):
+    """The editor's panel for the English versions of a page's texts."""
+    return MultiFieldPanel(
+        [FieldPanel("title_en"), *(FieldPanel(name) for name in names)],
+        heading=_("Version anglaise"),
+    )
+
+
+class SectionPage(TranslatedPage):
+    """A page of the main navigation whose content is live data, under a title and a
+    standfirst."""
+
+    intro = models.CharField(_("chapeau"), max_length=300, blank=True)
+    intro_en = models.CharField(_("chapeau en anglais"), max_length=300, blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), english_panel("intro_en")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = []
+    max_count = 1
+
+    class Meta:
+        abstract = True
+
+
 def _paginate(request, items, per_page):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
@@ -290,10 +314,7 @@ class HomePage(MapPage, TranslatedPage):
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
         FieldPanel("call_to_action"),
-        MultiFieldPanel(
-            [FieldPanel("title_en"), FieldPanel("intro_en"), FieldPanel("call_to_action_en")],
-            heading=_("Version anglaise"),
-        ),
+        english_panel("intro_en", "call_to_action_en"),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro")]
     parent_page_types = ["wagtailcore.Page"]
@@ -326,10 +347,7 @@ class StandardPage(TranslatedPage):
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
         FieldPanel("body"),
-        MultiFieldPanel(
-            [FieldPanel("title_en"), FieldPanel("intro_en"), FieldPanel("body_en")],
-            heading=_("Version anglaise"),
-        ),
+        english_panel("intro_en", "body_en"),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["cms.HomePage", "cms.StandardPage"]
@@ -347,9 +365,7 @@ class QuartierIndexPage(MapPage, TranslatedPage):
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
-        MultiFieldPanel(
-            [FieldPanel("title_en"), FieldPanel("intro_en")], heading=_("Version anglaise")
-        ),
+        english_panel("intro_en"),
     ]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.QuartierPage"]
@@ -380,9 +396,7 @@ class QuartierPage(MapPage, TranslatedPage):
     content_panels = Page.content_panels + [
         FieldPanel("quartier"),
         FieldPanel("intro"),
-        MultiFieldPanel(
-            [FieldPanel("title_en"), FieldPanel("intro_en")], heading=_("Version anglaise")
-        ),
+        english_panel("intro_en"),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro")]
     parent_page_types = ["cms.QuartierIndexPage"]
@@ -397,21 +411,10 @@ class QuartierPage(MapPage, TranslatedPage):
         return context
 
 
-class NewsIndexPage(TranslatedPage):
+class NewsIndexPage(SectionPage):
     """The news of the funds and councils, newest first."""
 
-    intro = models.CharField(_("chapeau"), max_length=300, blank=True)
-    intro_en = models.CharField(_("chapeau en anglais"), max_length=300, blank=True)
-
-    content_panels = Page.content_panels + [
-        FieldPanel("intro"),
-        MultiFieldPanel(
-            [FieldPanel("title_en"), FieldPanel("intro_en")], heading=_("Version anglaise")
-        ),
-    ]
-    parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.NewsPage"]
-    max_count = 1
 
     class Meta:
         verbose_name = _("liste des actualités")
@@ -451,10 +454,7 @@ class NewsPage(TranslatedPage):
         FieldPanel("image"),
         FieldPanel("image_alt"),
         FieldPanel("body"),
-        MultiFieldPanel(
-            [FieldPanel("title_en"), FieldPanel("intro_en"), FieldPanel("body_en")],
-            heading=_("Version anglaise"),
-        ),
+        english_panel("intro_en", "body_en"),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["cms.NewsIndexPage"]
@@ -465,22 +465,9 @@ class NewsPage(TranslatedPage):
         ordering = ["-date"]
 
 
-class DecisionIndexPage(TranslatedPage):
+class DecisionIndexPage(SectionPage):
     """Every published decision of the councils, filtered by quartier, outcome and year;
     served at the stable address /decisions/."""
-
-    intro = models.CharField(_("chapeau"), max_length=300, blank=True)
-    intro_en = models.CharField(_("chapeau en anglais"), max_length=300, blank=True)
-
-    content_panels = Page.content_panels + [
-        FieldPanel("intro"),
-        MultiFieldPanel(
-            [FieldPanel("title_en"), FieldPanel("intro_en")], heading=_("Version anglaise")
-        ),
-    ]
-    parent_page_types = ["cms.HomePage"]
-    subpage_types = []
-    max_count = 1
 
     class Meta:
         verbose_name = _("liste des décisions")
@@ -506,21 +493,8 @@ class DecisionIndexPage(TranslatedPage):
         return context
 
 
-class StatisticsPage(TranslatedPage):
+class StatisticsPage(SectionPage):
     """Where the money went: per quartier, theme and year, each chart with its table."""
-
-    intro = models.CharField(_("chapeau"), max_length=300, blank=True)
-    intro_en = models.CharField(_("chapeau en anglais"), max_length=300, blank=True)
-
-    content_panels = Page.content_panels + [
-        FieldPanel("intro"),
-        MultiFieldPanel(
-            [FieldPanel("title_en"), FieldPanel("intro_en")], heading=_("Version anglaise")
-        ),
-    ]
-    parent_page_types = ["cms.HomePage"]
-    subpage_types = []
-    max_count = 1
 
     class Meta:
         verbose_name = _("page de statistiques")
