@@ -257,13 +257,9 @@ class MapPage:
     """A page showing a map: the commune's tile server joins its Content-Security-Policy."""
 
     def serve(self, request, *args, **kwargs):
-        from fonds.views.public import map_tiles
+        from .maps import allow_map_tiles
 
-        response = super().serve(request, *args, **kwargs)
-        _tile_url, csp = map_tiles(request)
-        if csp:
-            response._csp_update = csp
-        return response
+        return allow_map_tiles(request, super().serve(request, *args, **kwargs))
 
 
 def english_panel(*names):

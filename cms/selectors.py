@@ -15,6 +15,8 @@ from fonds.selectors import funds_with_balances, map_points, public_initiatives
 from votes.models import Decision, Mandate
 from votes.selectors import public_decisions
 
+from .maps import map_context
+
 ZERO = Decimal("0")
 
 
@@ -94,19 +96,8 @@ def home_context(request):
         "quartier_links": [(q, pages.get(q.pk)) for q in quartiers],
         "latest_decisions": list(public_decisions()[:5]),
         "latest_news": list(latest_news()),
-        **map_settings(request),
+        **map_context(request),
     }
-
-
-def map_settings(request):
-    """The tile address and attribution for a map; the page adds the tile host to its
-    Content-Security-Policy (``cms.models.MapPage``)."""
-    from django.conf import settings
-
-    from fonds.views.public import map_tiles
-
-    tile_url, _csp = map_tiles(request)
-    return {"tile_url": tile_url, "tile_attribution": settings.MAP_TILE_ATTRIBUTION}
 
 
 def quartiers_context(request, index_page):
@@ -119,7 +110,7 @@ def quartiers_context(request, index_page):
             {"quartier": q, "page": pages.get(q.pk), "fund": funds.get(q.pk)} for q in quartiers
         ],
         "areas": quartier_map(request, quartiers, pages),
-        **map_settings(request),
+        **map_context(request),
     }
 
 
@@ -152,7 +143,7 @@ def quartier_context(request, quartier_id, initiatives_shown=12, decisions_shown
         "initiative_count": initiatives.count(),
         "points": map_points(initiatives),
         "decisions": list(public_decisions(quartier=quartier)[:decisions_shown]),
-        **map_settings(request),
+        **map_context(request),
     }
 
 

@@ -1,6 +1,3 @@
-from urllib.parse import urlsplit
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.errors import DomainError
-from cms.models import CommuneSettings
+from cms.maps import allow_map_tiles, map_context
 from fonds.forms import InitiativeFilterForm
 from fonds.models import Initiative, Support
 from fonds.predicates import (
@@ -28,20 +25,6 @@ from fonds.services import initiative_support
 PAGE_SIZE = 20
 
 
-def map_tiles(request):
-    """The tile URL template (the commune's setting, else the deployment's) and the
-    Content-Security-Policy addition it needs."""
-    site_value = CommuneSettings.for_request(request).map_tile_url
-    url = site_value or settings.MAP_TILE_URL
-    if not url:
-        return "", None
-    parts = urlsplit(url.replace("{s}", "a"))
-    origin = f"{parts.scheme}://{parts.netloc}"
-    if "{s}" in url:
-        origin = f"{parts.scheme}://*.{parts.netloc.split('.', 1)[1]}"
-    return url, {"img-src": [origin]}
-
-
 def initiative_list(request):
     form = InitiativeFilterForm(request.GET or None)
     form.is_valid()
@@ -56,7 +39,6 @@ def initiative_list(request):
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    tile_url, csp = map_tiles(request)
     response = render(
         request,
         "fonds/initiative_list.html",
@@ -65,13 +47,10 @@ def initiative_list(request):
             "page_obj": page,
             "query": query.urlencode(),
             "points": map_points(queryset),
-            "tile_url": tile_url,
-            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+            **map_context(request),
         },
     )
-    if csp:
-        response._csp_update = csp
-    return response
+    return allow_map_tiles(request, response)
 
 
 def initiative_detail(request, pk):
@@ -85,7 +64,6 @@ def initiative_detail(request, pk):
     if not can_view_initiative(user, initiative):
         raise Http404
     author = is_author(user, initiative)
-    tile_url, csp = map_tiles(request)
     response = render(
         request,
         "fonds/initiative_detail.html",
@@ -101,13 +79,10 @@ def initiative_detail(request, pk):
             and Support.objects.filter(initiative=initiative, user=user).exists(),
             "timeline": timelines([initiative])[initiative.pk] if author else [],
             "points": map_points(Initiative.objects.filter(pk=initiative.pk)),
-            "tile_url": tile_url,
-            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+            **map_context(request),
         },
     )
-    if csp:
-        response._csp_update = csp
-    return response
+    return allow_map_tiles(request, response)
 
 
 @login_required
