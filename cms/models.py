@@ -372,7 +372,7 @@ class QuartierIndexPage(MapPage, TranslatedPage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.quartiers_context(request, self))
+        context.update(selectors.quartiers_context(request))
         return context
 
 

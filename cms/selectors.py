@@ -100,7 +100,7 @@ def home_context(request):
     }
 
 
-def quartiers_context(request, index_page):
+def quartiers_context(request):
     """Every quartier with its page and its current fund's figures."""
     funds = {fund.quartier_id: fund for fund in funds_with_balances(current_funds())}
     pages = quartier_pages()
