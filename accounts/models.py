@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .periods import in_force
 from .roles import Role
 
 
@@ -70,9 +73,17 @@ class User(AbstractUser):
         return str(self)
 
 
+class RoleAssignmentQuerySet(models.QuerySet):
+    def in_force(self, on=None):
+        """Assignments in force on that day (today by default): started, not past their
+        last day, not revoked."""
+        return self.filter(in_force(on), revoked_at__isnull=True)
+
+
 class RoleAssignment(models.Model):
-    """A role held by a user, scoped to one quartier for the roles tied to a place
-    (instructor, council member, chair) and to the whole commune otherwise."""
+    """A staff role held by a user, scoped to one quartier for the instructor and to the
+    whole commune otherwise, from its first day to its last (or until revoked).
+    Council rights never come from here: they follow from a mandate in office."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
     role = models.CharField(_("rôle"), max_length=32, choices=Role.choices)
@@ -84,26 +95,69 @@ class RoleAssignment(models.Model):
         on_delete=models.CASCADE,
         related_name="role_assignments",
     )
+    starts_on = models.DateField(_("début"), default=timezone.localdate)
+    ends_on = models.DateField(_("dernier jour"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+    revoked_reason = models.CharField(_("motif du retrait"), max_length=300, blank=True)
     granted_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = RoleAssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attribution de rôle")
         verbose_name_plural = _("attributions de rôles")
+        ordering = ["role", "quartier__name", "-starts_on"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role", "quartier"], name="role_assignment_unique"
+                fields=["user", "role", "quartier"],
+                condition=Q(revoked_at__isnull=True),
+                name="role_assignment_unique",
             ),
             models.UniqueConstraint(
                 fields=["user", "role"],
-                condition=models.Q(quartier__isnull=True),
+                condition=Q(quartier__isnull=True, revoked_at__isnull=True),
                 name="role_assignment_unique_commune_wide",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="role_assignment_period_order",
             ),
         ]
 
     def __str__(self):
         where = self.quartier or _("toute la commune")
         return f"{self.user} — {self.get_role_display()} ({where})"
+
+
+class Invitation(models.Model):
+    """An emailed invitation to take up a mandate or a staff role. The account is
+    created (or found) when the person accepts; what they are invited to is ``kind``
+    and ``payload``, carried out by the handler the owning app registers for that kind
+    (see ``accounts.invitations``). Only a hash of the token is stored."""
+
+    email = models.EmailField(_("adresse électronique"))
+    kind = models.CharField(_("objet"), max_length=40)
+    payload = models.JSONField(default=dict)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, null=True, on_delete=models.PROTECT, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} ({self.kind})"
 
 
 class AuditEntry(models.Model):

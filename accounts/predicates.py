@@ -1,19 +1,49 @@
 """Named permission predicates. Services check them; views use them to show or hide
-actions."""
+actions.
 
+Where rights come from, read here and nowhere else: staff rights from a role
+assignment in force today (``RoleAssignment.objects.in_force``), council rights from a
+mandate in office today (the user's ``mandates``, held by ``votes.Mandate``, named here
+through the relation so that accounts imports no other app). Both end on their last
+day without anyone acting."""
+
+from .periods import in_force
 from .roles import MFA_ROLES, Role
+
+# The mandate role that chairs a council (``votes.Mandate.Role.CHAIR``).
+CHAIR_SEAT = "chair"
 
 
 def _roles(user):
-    """The (role, quartier_id) pairs a user holds, cached on the user object for the
-    length of a request."""
+    """The (role, quartier_id) pairs of the staff roles a user holds today, cached on
+    the user object for the length of a request."""
     if not user.is_authenticated:
         return frozenset()
     cached = getattr(user, "_role_pairs", None)
     if cached is None:
-        cached = frozenset(user.role_assignments.values_list("role", "quartier_id"))
+        cached = frozenset(user.role_assignments.in_force().values_list("role", "quartier_id"))
         user._role_pairs = cached
     return cached
+
+
+def council_seats(user):
+    """The (quartier_id, mandate role) pairs of the council seats a user holds today,
+    cached on the user object for the length of a request."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_council_seats", None)
+    if cached is None:
+        cached = frozenset(
+            user.mandates.filter(in_force()).values_list("council__quartier_id", "role")
+        )
+        user._council_seats = cached
+    return cached
+
+
+def forget_rights(user):
+    """Drop what the predicates cached on ``user`` (after a grant or an end)."""
+    for name in ("_role_pairs", "_council_seats", "_mandates"):
+        user.__dict__.pop(name, None)
 
 
 def has_role(user, role, quartier=None):
@@ -35,18 +65,26 @@ def is_instructor_of(user, quartier):
 
 
 def is_council_member_of(user, quartier):
-    return has_role(user, Role.COUNCIL_MEMBER, quartier) or has_role(user, Role.CHAIR, quartier)
+    """A seat in office today on the quartier's council, ex officio included."""
+    quartier_id = getattr(quartier, "pk", quartier)
+    return any(q == quartier_id for q, _role in council_seats(user))
 
 
 def is_chair_of(user, quartier):
-    return has_role(user, Role.CHAIR, quartier)
+    quartier_id = getattr(quartier, "pk", quartier)
+    return (quartier_id, CHAIR_SEAT) in council_seats(user)
 
 
 def requires_mfa(user):
     """Staff and council members must protect their account with a second factor."""
     if not user.is_authenticated:
         return False
-    return user.is_staff or user.is_superuser or any(r in MFA_ROLES for r, _ in _roles(user))
+    return (
+        user.is_staff
+        or user.is_superuser
+        or any(r in MFA_ROLES for r, _ in _roles(user))
+        or bool(council_seats(user))
+    )
 
 
 def has_mfa(user):

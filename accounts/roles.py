@@ -28,11 +28,12 @@ MFA_ROLES = frozenset({Role.INSTRUCTOR, Role.COUNCIL_MEMBER, Role.CHAIR, Role.AD
 # Roles that reach the Wagtail admin (/cms/).
 ADMIN_ROLES = frozenset({Role.INSTRUCTOR, Role.ADMINISTRATOR})
 
-# Django permissions each role's group holds.
-GROUP_PERMISSIONS = {
-    Role.INSTRUCTOR: ["wagtailadmin.access_admin"],
-    Role.ADMINISTRATOR: ["wagtailadmin.access_admin"],
-}
+# Roles granted by a role assignment. Council seats (member, chair) are mandates.
+STAFF_ROLES = ADMIN_ROLES
+
+# Django permissions each role's group holds. None: reaching the admin follows from a
+# role in force (accounts.backends), so that a group never outlives the role.
+GROUP_PERMISSIONS = {}
 
 
 def group_for_role(role, *, group_model=None, permission_model=None):

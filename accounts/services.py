@@ -1,11 +1,14 @@
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from .audit import audit_record
 from .errors import DomainError, PermissionDenied
 from .models import RoleAssignment, User
-from .predicates import can_edit_profile, is_administrator
-from .roles import ADMIN_ROLES, Role, group_for_role
+from .predicates import can_edit_profile, forget_rights, is_administrator
+from .roles import ADMIN_ROLES, STAFF_ROLES, Role, group_for_role
+from .text import clean_text
 
 PROFILE_FIELDS = ("display_name", "quartier", "language")
 
@@ -42,29 +45,96 @@ def _plain(value):
     return getattr(value, "pk", value)
 
 
-def role_grant(*, actor, user, role, quartier=None):
-    """Give ``user`` a role, scoped to ``quartier`` when given. Administrators only
-    (``actor=None`` is the system, for data migrations and the demo)."""
+def role_grant(*, actor, user, role, quartier=None, starts_on=None, ends_on=None):
+    """Give ``user`` a staff role — instructor (for one quartier, or every quartier when
+    ``quartier`` is None) or administrator — from ``starts_on`` (today by default) to
+    ``ends_on`` (last day, open-ended by default). Administrators only (``actor=None``
+    is the system, for data migrations and the demo). Council rights are not roles:
+    they follow from a mandate (``votes.services.mandate_grant``)."""
     if actor is not None and not is_administrator(actor):
         raise PermissionDenied()
-    role = Role(role)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise DomainError(_("Rôle inconnu."), field="role") from None
+    if role not in STAFF_ROLES:
+        raise DomainError(
+            _("Les droits d'un conseil viennent d'un mandat, pas d'un rôle."), field="role"
+        )
+    if role == Role.ADMINISTRATOR:
+        quartier = None
+    starts_on = starts_on or timezone.localdate()
+    if ends_on is not None and ends_on < starts_on:
+        raise DomainError(_("Le dernier jour précède le premier."), field="ends_on")
     with transaction.atomic():
-        assignment, created = RoleAssignment.objects.get_or_create(
-            user=user, role=role, quartier=quartier
+        User.objects.select_for_update().get(pk=user.pk)
+        current = RoleAssignment.objects.filter(
+            user=user, role=role, quartier=quartier, revoked_at__isnull=True
+        ).first()
+        if current is not None and current.ends_on is not None and current.ends_on < starts_on:
+            # Ended on its own last day: close the row so a new period can begin.
+            current.revoked_at = timezone.now()
+            current.revoked_reason = gettext("Arrivé à son terme.")
+            current.save(update_fields=["revoked_at", "revoked_reason"])
+            current = None
+        if current is not None:
+            raise DomainError(_("Cette personne a déjà ce rôle pour ce périmètre."))
+        assignment = RoleAssignment.objects.create(
+            user=user, role=role, quartier=quartier, starts_on=starts_on, ends_on=ends_on
         )
         user.groups.add(group_for_role(role))
-        fields = []
         if role in ADMIN_ROLES and not user.is_staff:
             user.is_staff = True
-            fields.append("is_staff")
-        if fields:
-            user.save(update_fields=fields)
-        if created:
-            audit_record(
-                actor=actor,
-                action="accounts.role.grant",
-                target=user,
-                data={"role": role.value, "quartier": getattr(quartier, "pk", None)},
-            )
-    user.__dict__.pop("_role_pairs", None)
+            user.save(update_fields=["is_staff"])
+        audit_record(
+            actor=actor,
+            action="accounts.role.grant",
+            target=user,
+            data={
+                "assignment": assignment.pk,
+                "role": role.value,
+                "quartier": getattr(quartier, "pk", None),
+                "starts_on": starts_on.isoformat(),
+                "ends_on": ends_on.isoformat() if ends_on else None,
+            },
+        )
+    forget_rights(user)
     return assignment
+
+
+def role_revoke(*, actor, assignment, reason):
+    """End a staff role now, with a reason: the person loses its rights at once.
+    Administrators only; an administrator does not revoke their own administrator
+    role (another must, so that the commune always keeps one)."""
+    if actor is not None and not is_administrator(actor):
+        raise PermissionDenied()
+    reason = clean_text(reason, max_length=300)
+    if not reason:
+        raise DomainError(_("Indiquez le motif du retrait."), field="reason")
+    if (
+        actor is not None
+        and assignment.user_id == actor.pk
+        and assignment.role == Role.ADMINISTRATOR
+    ):
+        raise DomainError(_("Un autre administrateur doit vous retirer ce rôle."))
+    with transaction.atomic():
+        locked = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
+        if locked.revoked_at is not None:
+            raise DomainError(_("Ce rôle est déjà retiré."))
+        locked.revoked_at = timezone.now()
+        locked.revoked_reason = reason
+        locked.save(update_fields=["revoked_at", "revoked_reason"])
+        user = locked.user
+        if not RoleAssignment.objects.filter(
+            user=user, role=locked.role, revoked_at__isnull=True
+        ).exists():
+            user.groups.remove(group_for_role(Role(locked.role)))
+        audit_record(
+            actor=actor,
+            action="accounts.role.revoke",
+            target=user,
+            data={"assignment": locked.pk, "role": locked.role, "reason": reason},
+        )
+    forget_rights(user)
+    forget_rights(assignment.user)
+    return locked

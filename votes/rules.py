@@ -50,6 +50,7 @@ class Role(enum.StrEnum):
     official or an officer of the commune) sits without a deliberative vote."""
 
     CHAIR = "chair"
+    VICE_CHAIR = "vice_chair"
     MEMBER = "member"
     CITIZEN_MEMBER = "citizen_member"
     EX_OFFICIO = "ex_officio"

@@ -15,7 +15,7 @@ def councils_for(user):
         return Council.objects.none()
     if is_administrator(user):
         return Council.objects.select_related("quartier")
-    instructed = RoleAssignment.objects.filter(user=user, role=Role.INSTRUCTOR)
+    instructed = RoleAssignment.objects.in_force().filter(user=user, role=Role.INSTRUCTOR)
     commune_wide = instructed.filter(quartier__isnull=True).exists()
     query = Q(pk__in=Mandate.objects.in_office().filter(user=user).values("council"))
     if commune_wide:

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import RoleAssignment, User
 from accounts.roles import Role
 from accounts.services import role_grant
 
@@ -25,14 +25,14 @@ DEMO_ACCOUNTS = [
     (
         f"conseillere@{DOMAIN}",
         "Sophie Martin",
-        Role.COUNCIL_MEMBER,
+        None,  # a mandate on the first quartier's council (cms.demo.councils)
         "first",
         "membre du conseil du premier quartier",
     ),
     (
         f"maire@{DOMAIN}",
         "Jean Moreau",
-        Role.CHAIR,
+        None,  # the chair's mandate on the first quartier's council
         "first",
         "maire de quartier du premier quartier",
     ),
@@ -54,12 +54,18 @@ def demo_accounts(quartiers):
             if not user.is_superuser:
                 user.is_superuser = user.is_staff = True
                 user.save(update_fields=["is_superuser", "is_staff"])
-            role_grant(actor=None, user=user, role=role)
+            _ensure_role(user, role, None)
         elif role is not None:
             for quartier in quartiers if scope == "all" else quartiers[:1]:
-                role_grant(actor=None, user=user, role=role, quartier=quartier)
+                _ensure_role(user, role, quartier)
         users.append(user)
     return users
+
+
+def _ensure_role(user, role, quartier):
+    held = RoleAssignment.objects.in_force().filter(user=user, role=role, quartier=quartier)
+    if not held.exists():
+        role_grant(actor=None, user=user, role=role, quartier=quartier)
 
 
 def demo_user(email, name, quartier=None):

@@ -78,9 +78,15 @@ DEFAULT_SUMMARY = {
 }
 
 
+# The seat of each council's members by the order they are seated; the others are
+# conseillers de quartier.
+SEATS = {0: Mandate.Role.CHAIR, 2: Mandate.Role.VICE_CHAIR, 4: Mandate.Role.CITIZEN_MEMBER}
+
+
 def demo_councils(quartiers, chair, councillor, since):
-    """Each council: a chair and four members, in office since ``since``; in the first
-    quartier the demo maire chairs and the demo conseillère sits."""
+    """Each council: a chair, a vice-chair and three members (the last a conseiller·e
+    citoyen·ne), in office since ``since``; in the first quartier the demo maire chairs
+    and the demo conseillère sits."""
     councils = []
     names = iter(MEMBER_NAMES)
     for index, quartier in enumerate(quartiers):
@@ -94,7 +100,7 @@ def demo_councils(quartiers, chair, councillor, since):
                 email = f"conseil-{quartier.slug}-{len(people)}@{DOMAIN}"
                 people.append(demo_user(email, next(names)))
             for position, person in enumerate(people):
-                role = Mandate.Role.CHAIR if position == 0 else Mandate.Role.MEMBER
+                role = SEATS.get(position, Mandate.Role.MEMBER)
                 mandate_grant(actor=None, council=council, user=person, role=role, starts_on=since)
         councils.append(council)
     return councils

@@ -19,7 +19,9 @@ def backoffice_quartier_ids(user):
     if is_administrator(user):
         return ALL_QUARTIERS
     ids = set(
-        user.role_assignments.filter(role=Role.INSTRUCTOR).values_list("quartier_id", flat=True)
+        user.role_assignments.in_force()
+        .filter(role=Role.INSTRUCTOR)
+        .values_list("quartier_id", flat=True)
     )
     return ALL_QUARTIERS if None in ids else ids
 

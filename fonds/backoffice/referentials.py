@@ -14,6 +14,7 @@ from wagtail.permissions import register_permission_policy
 
 from accounts.dbutils import constraint_violated
 from accounts.errors import DomainError
+from accounts.models import RoleAssignment
 from accounts.predicates import is_administrator
 from accounts.roles import Role
 from fonds.models import Fund, Quartier, Theme
@@ -35,7 +36,13 @@ class AdministratorsOnlyPolicy(BasePermissionPolicy):
         if not self.ACTIONS.intersection(actions):
             return users.none()
         return users.filter(
-            Q(is_superuser=True) | Q(role_assignments__role=Role.ADMINISTRATOR), is_active=True
+            Q(is_superuser=True)
+            | Q(
+                role_assignments__in=RoleAssignment.objects.in_force().filter(
+                    role=Role.ADMINISTRATOR
+                )
+            ),
+            is_active=True,
         ).distinct()
 
 

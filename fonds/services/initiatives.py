@@ -3,7 +3,6 @@ one action: it checks the actor's right and the current state, writes inside one
 transaction with its audit row, and tells the author by email after commit."""
 
 import re
-import unicodedata
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from stdnum.fr import siret as siret_number
 from accounts.audit import audit_record
 from accounts.dbutils import constraint_violated
 from accounts.errors import DomainError, PermissionDenied
+from accounts.text import control_characters_message, has_control_characters
 from fonds.models import Attachment, BudgetLine, Fund, Initiative, Support, Theme
 from fonds.money import format_euros, parse_amount
 from fonds.notifications import notify_author
@@ -56,22 +56,6 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
-def _has_control_characters(text, *, multiline=False):
-    """Control characters have no place in what residents type: PostgreSQL cannot store
-    a NUL, and a line break in a title would break the subject of the author's email.
-    Multi-line text keeps its line breaks and tabs."""
-    allowed = "\n\r\t" if multiline else ""
-    return any(
-        unicodedata.category(char) in ("Cc", "Zl", "Zp") and char not in allowed for char in text
-    )
-
-
-def _control_characters_message(*, multiline=False):
-    if multiline:
-        return _("Ce texte contient un caractère de contrôle non autorisé.")
-    return _("Ce champ tient sur une ligne, sans caractère de contrôle.")
-
-
 class IllegalTransition(DomainError):
     def __init__(self, initiative):
         super().__init__(
@@ -97,8 +81,8 @@ def _clean_fields(fields, *, required=()):
             if len(value) > TEXT_LIMITS[field]:
                 fail(field, _("%(n)d caractères au plus.") % {"n": TEXT_LIMITS[field]})
             multiline = field in MULTILINE_FIELDS
-            if _has_control_characters(value, multiline=multiline):
-                fail(field, _control_characters_message(multiline=multiline))
+            if has_control_characters(value, multiline=multiline):
+                fail(field, control_characters_message(multiline=multiline))
         cleaned[field] = value
     for field in required:
         if not cleaned.get(field):
@@ -169,8 +153,8 @@ def _clean_reason(reason, *, required=True):
         raise DomainError(
             _("Le motif dépasse %(n)d caractères.") % {"n": MAX_REASON}, field="reason"
         )
-    if _has_control_characters(reason, multiline=True):
-        raise DomainError(_control_characters_message(multiline=True), field="reason")
+    if has_control_characters(reason, multiline=True):
+        raise DomainError(control_characters_message(multiline=True), field="reason")
     return reason
 
 
@@ -238,8 +222,8 @@ def initiative_set_budget(*, actor, initiative, lines):
                 raise DomainError(_("Nature de ligne inconnue."))
             if not label or len(label) > 200:
                 raise DomainError(_("Chaque ligne a un libellé de 200 caractères au plus."))
-            if _has_control_characters(label):
-                raise DomainError(_control_characters_message())
+            if has_control_characters(label):
+                raise DomainError(control_characters_message())
             clean.append((kind, label, parse_amount(amount)))
         except DomainError as error:
             errors.setdefault(f"line-{index}", []).append(error.message)
@@ -278,8 +262,8 @@ def initiative_attach(*, actor, initiative, upload, label):
     label = (label or "").strip() or _("Pièce jointe")
     if len(label) > 200:
         raise DomainError(_("L'intitulé compte 200 caractères au plus."), field="label")
-    if _has_control_characters(label):
-        raise DomainError(_control_characters_message(), field="label")
+    if has_control_characters(label):
+        raise DomainError(control_characters_message(), field="label")
     content = checked_pdf(upload)
     limit = settings.MAX_ATTACHMENTS_PER_INITIATIVE
     with _stored(content, "pieces") as name, transaction.atomic():

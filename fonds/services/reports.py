@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.errors import DomainError, PermissionDenied
+from accounts.text import control_characters_message, has_control_characters
 from fonds.ledger import ledger_release
 from fonds.models import Initiative, Report, ReportDocument
 from fonds.money import parse_amount
@@ -16,7 +17,7 @@ from fonds.notifications import notify_author
 from fonds.predicates import is_author, is_instructor_for
 from fonds.uploads import checked_pdf, checked_photo
 
-from .initiatives import _control_characters_message, _has_control_characters, _stored
+from .initiatives import _stored
 
 MAX_FILES = 10
 MAX_NARRATIVE = 10_000
@@ -29,8 +30,8 @@ def _clean_report(narrative, participants, actual_expenses, receipts, photos):
         errors["narrative"] = [_("Racontez ce qui s'est passé.")]
     elif len(narrative) > MAX_NARRATIVE:
         errors["narrative"] = [_("%(n)d caractères au plus.") % {"n": MAX_NARRATIVE}]
-    elif _has_control_characters(narrative, multiline=True):
-        errors["narrative"] = [_control_characters_message(multiline=True)]
+    elif has_control_characters(narrative, multiline=True):
+        errors["narrative"] = [control_characters_message(multiline=True)]
     if not isinstance(participants, int) or not 0 <= participants <= 100_000:
         errors["participants"] = [_("Indiquez un nombre entre 0 et 100 000.")]
     try:

@@ -90,6 +90,26 @@ def _user(email, role=None, quartier=None):
     return user
 
 
+def _seated(email, quartier, seat):
+    """A person with a mandate in office on the quartier's council (created if
+    missing): council rights follow from it."""
+    from votes.models import Council
+    from votes.services import council_create, mandate_grant
+
+    user = _user(email)
+    council = Council.objects.filter(quartier=quartier).first() or council_create(
+        actor=None, quartier=quartier, name=f"Conseil de quartier {quartier.name}"
+    )
+    mandate_grant(
+        actor=None,
+        council=council,
+        user=user,
+        role=seat,
+        starts_on=datetime.date.today() - datetime.timedelta(days=30),
+    )
+    return user
+
+
 @pytest.fixture
 def people(quartier, other_quartier):
     """One person per role; the instructor, council member and chair of the first
@@ -99,8 +119,8 @@ def people(quartier, other_quartier):
         "resident": _user("voisin@example.org"),
         "instructor": _user("agent@example.org", Role.INSTRUCTOR, quartier),
         "other_instructor": _user("agent-tilleuls@example.org", Role.INSTRUCTOR, other_quartier),
-        "council_member": _user("conseil@example.org", Role.COUNCIL_MEMBER, quartier),
-        "chair": _user("maire@example.org", Role.CHAIR, quartier),
+        "council_member": _seated("conseil@example.org", quartier, "member"),
+        "chair": _seated("maire@example.org", quartier, "chair"),
         "administrator": _user("admin@example.org", Role.ADMINISTRATOR),
     }
 

@@ -128,10 +128,12 @@ def test_anonymous_visitor_is_sent_to_log_in(client, submitted):
 
 def test_admin_user_without_a_role_is_refused_the_queue(client, submitted):
     """Someone who may open the Wagtail admin (an editor, say) but instructs nothing."""
-    from django.contrib.auth.models import Group
+    from django.contrib.auth.models import Group, Permission
 
     editor = _user("redaction@example.org")
-    editor.groups.add(Group.objects.get(name="Agents instructeurs"))  # admin access only
+    editors = Group.objects.create(name="Rédaction")
+    editors.permissions.add(Permission.objects.get(codename="access_admin"))
+    editor.groups.add(editors)  # admin access only
     response = logged_in(client, editor).get(QUEUE)
     assert response.status_code == 403
     assert submitted.title not in response.content.decode()

@@ -7,10 +7,12 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.roles import Role, group_for_role
 from fonds.ledger import ledger_credit
 from fonds.services.council import initiative_put_on_agenda  # noqa: F401
 from tests.fonds.conftest import (  # noqa: F401
     _open_fund,
+    _user,
     author,
     complete_fields,
     draft,
@@ -21,7 +23,6 @@ from tests.fonds.conftest import (  # noqa: F401
     other_fund,
     other_quartier,
     pdf_upload,
-    people,
     quartier,
     submitted,
     theme,
@@ -30,6 +31,28 @@ from votes.models import Mandate
 from votes.services import council_create, mandate_grant, session_plan
 
 NAMES = ["Jean Moreau", "Sophie Martin", "Ali Benali", "Claire Petit", "Hugo Lemoine"]
+
+
+@pytest.fixture
+def people(quartier, other_quartier):
+    """The fonds tests' people without their council seats: here the council and its
+    members are the fixtures below."""
+    return {
+        "author": _user("autrice@example.org"),
+        "resident": _user("voisin@example.org"),
+        "instructor": _user("agent@example.org", Role.INSTRUCTOR, quartier),
+        "other_instructor": _user("agent-tilleuls@example.org", Role.INSTRUCTOR, other_quartier),
+        "administrator": _user("admin@example.org", Role.ADMINISTRATOR),
+        # In the council groups, without a mandate: a group gives no council right.
+        "council_member": _grouped("conseil@example.org", Role.COUNCIL_MEMBER),
+        "chair": _grouped("maire@example.org", Role.CHAIR),
+    }
+
+
+def _grouped(email, role):
+    user = _user(email)
+    user.groups.add(group_for_role(role))
+    return user
 
 
 @pytest.fixture

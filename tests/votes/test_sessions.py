@@ -145,11 +145,11 @@ def test_closing_for_lack_of_quorum_needs_the_attendance_first(
 
 
 @pytest.fixture
-def other_council_failed_session(quartier, chair):
-    """A session of the quartier's other council (its conseil citoyen, chaired by the
-    same person) closed for lack of quorum."""
+def other_council_failed_session(other_quartier, chair):
+    """A session of another quartier's council (chaired by the same person) closed for
+    lack of quorum."""
     citizen = council_create(
-        actor=None, quartier=quartier, name="Conseil citoyen", kind=Council.Kind.CITIZEN
+        actor=None, quartier=other_quartier, name="Conseil citoyen", kind=Council.Kind.CITIZEN
     )
     mandate_grant(
         actor=None,

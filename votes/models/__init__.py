@@ -8,6 +8,7 @@ from .session import (
     Interest,
     Participation,
     Proxy,
+    SecretCount,
     Session,
     Vote,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "Message",
     "Participation",
     "Proxy",
+    "SecretCount",
     "Session",
     "Vote",
 ]

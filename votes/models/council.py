@@ -1,13 +1,15 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.periods import in_force
+
 
 class Council(models.Model):
-    """A quartier's deliberative body, with the rules it votes by."""
+    """The deliberative body that decides a quartier's fund (one per quartier), with the
+    rules it votes by."""
 
     class Kind(models.TextChoices):
         QUARTIER = "conseil_de_quartier", _("Conseil de quartier")
@@ -53,7 +55,7 @@ class Council(models.Model):
         verbose_name_plural = _("conseils")
         ordering = ["quartier__name", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["quartier", "kind"], name="council_one_per_kind")
+            models.UniqueConstraint(fields=["quartier"], name="council_one_per_quartier")
         ]
 
     def __str__(self):
@@ -63,8 +65,7 @@ class Council(models.Model):
 class MandateQuerySet(models.QuerySet):
     def in_office(self, on=None):
         """Mandates running on that day: the one place this rule lives."""
-        day = on or timezone.localdate()
-        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day), starts_on__lte=day)
+        return self.filter(in_force(on))
 
     def voting(self):
         return self.exclude(role=Mandate.Role.EX_OFFICIO)
@@ -74,9 +75,10 @@ class Mandate(models.Model):
     """A person's seat on a council for a period."""
 
     class Role(models.TextChoices):
-        CHAIR = "chair", _("Maire de quartier (président)")
-        MEMBER = "member", _("Conseiller de quartier")
-        CITIZEN_MEMBER = "citizen_member", _("Conseiller citoyen")
+        CHAIR = "chair", _("Maire de quartier (préside)")
+        VICE_CHAIR = "vice_chair", _("Vice-président·e")
+        MEMBER = "member", _("Conseiller·e de quartier")
+        CITIZEN_MEMBER = "citizen_member", _("Conseiller·e citoyen·ne")
         EX_OFFICIO = "ex_officio", _("Membre de droit, sans voix délibérative")
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="mandates")
@@ -85,7 +87,8 @@ class Mandate(models.Model):
     )
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     starts_on = models.DateField(_("début du mandat"))
-    ends_on = models.DateField(_("fin du mandat"), null=True, blank=True)
+    ends_on = models.DateField(_("fin du mandat (dernier jour)"), null=True, blank=True)
+    end_reason = models.CharField(_("motif de la fin anticipée"), max_length=300, blank=True)
     history = HistoricalRecords()
 
     objects = MandateQuerySet.as_manager()

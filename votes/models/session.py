@@ -20,9 +20,21 @@ class Session(models.Model):
         OPEN = "open", _("Ouverte")
         CLOSED = "closed", pgettext_lazy("séance", "Close")
 
+    class Procedure(models.TextChoices):
+        MEETING = "meeting", _("Séance en réunion")
+        WRITTEN = "written", _("Procédure écrite (vote à distance avant une date limite)")
+
     council = models.ForeignKey("votes.Council", on_delete=models.PROTECT, related_name="sessions")
     starts_at = models.DateTimeField(_("date et heure"))
     place = models.CharField(_("lieu"), max_length=200)
+    procedure = models.CharField(
+        _("procédure"), max_length=10, choices=Procedure.choices, default=Procedure.MEETING
+    )
+    is_public = models.BooleanField(_("séance publique"), default=True)
+    convened_at = models.DateTimeField(_("convocation envoyée le"), null=True, blank=True)
+    # Raised by every change sent to the members after the convocation (the .ics
+    # SEQUENCE, so calendars replace the event instead of adding one).
+    convocation_sequence = models.PositiveIntegerField(default=0)
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default="planned")
     reconvened_from = models.OneToOneField(
         "self",
@@ -91,6 +103,16 @@ class AgendaItem(models.Model):
         "fonds.Initiative", on_delete=models.PROTECT, related_name="agenda_items"
     )
     position = models.PositiveSmallIntegerField(_("ordre"))
+    # A voting member designated at the session to preside over this item when neither
+    # the chair nor the vice-chair may (author of the dossier, declared interest, absent).
+    acting_chair = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("préside ce point"),
+    )
     summary = models.TextField(_("résumé des débats"), blank=True)
     history = HistoricalRecords()
 
@@ -143,9 +165,9 @@ class Vote(models.Model):
     class Meta:
         ordering = ["opened_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["item"], condition=Q(status="open"), name="vote_one_open_per_item"
-            ),
+            # One vote per item: a closed vote gives its decision; a dossier voted again
+            # is a new item of a later session (after an adjournment).
+            models.UniqueConstraint(fields=["item"], name="vote_once_per_item"),
             models.CheckConstraint(condition=Q(proposed_amount__gt=0), name="vote_amount_positive"),
         ]
 
@@ -192,8 +214,24 @@ class Participation(models.Model):
         return f"{self.member} a voté"
 
 
+class SecretCount(models.Model):
+    """The running count of an open secret vote: one row, three numbers, no history.
+    A cast adds one to a column under the vote's lock; the row's previous versions are
+    not kept, so nothing records which column a given transaction changed. At closing
+    the counts become ballots in one shuffled batch and the row is deleted."""
+
+    vote = models.OneToOneField(Vote, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    for_count = models.PositiveIntegerField(default=0)
+    against_count = models.PositiveIntegerField(default=0)
+    abstain_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.vote}: {self.for_count + self.against_count + self.abstain_count}"
+
+
 class Ballot(models.Model):
-    """An anonymous ballot of a secret vote: a random identifier, no time, no voter."""
+    """An anonymous ballot of a closed secret vote: a random identifier, no time, no
+    voter. All of a vote's ballots are written at its closing, in one shuffled batch."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     vote = models.ForeignKey(Vote, on_delete=models.PROTECT, related_name="ballots")

@@ -1,5 +1,5 @@
 from .ballots import vote_cast, vote_close, vote_open, vote_tally, voting_rights
-from .councils import council_create, mandate_grant
+from .councils import council_create, council_update, mandate_end, mandate_grant
 from .decisions import decision_publish, decision_record, published_decisions
 from .deliberation import answer_post, message_post
 from .sessions import (
@@ -20,10 +20,12 @@ __all__ = [
     "answer_post",
     "attendance_record",
     "council_create",
+    "council_update",
     "decision_publish",
     "decision_record",
     "interest_declare",
     "item_summarise",
+    "mandate_end",
     "mandate_grant",
     "message_post",
     "minutes_sign",

@@ -62,6 +62,16 @@ def vote_open(*, actor, item, mode, proposed_amount, deadline=None):
             require_status(session, Session.Status.PLANNED if deadline else Session.Status.OPEN)
             if item.decisions.exists():
                 raise DomainError(_("Une décision est déjà enregistrée sur ce point."))
+            previous = item.votes.first()
+            if previous is not None and previous.status == Vote.Status.OPEN:
+                raise DomainError(_("Un vote est déjà ouvert sur ce point."))
+            if previous is not None:
+                raise DomainError(
+                    _(
+                        "Ce point a déjà été mis aux voix : enregistrez la décision. Pour "
+                        "voter à nouveau, le dossier est ajourné à une séance suivante."
+                    )
+                )
             # Read fresh, under lock: the caller's copy may be stale (a withdrawn dossier).
             initiative = Initiative.objects.select_for_update().get(pk=item.initiative_id)
             if initiative.status != Initiative.Status.ON_AGENDA:
@@ -81,7 +91,7 @@ def vote_open(*, actor, item, mode, proposed_amount, deadline=None):
                 },
             )
     except IntegrityError as error:
-        if constraint_violated(error, "vote_one_open_per_item"):
+        if constraint_violated(error, "vote_once_per_item"):
             raise DomainError(_("Un vote est déjà ouvert sur ce point.")) from None
         raise
     return vote

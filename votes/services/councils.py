@@ -1,47 +1,186 @@
-from django.db import transaction
+"""Councils and their mandates: who sits on the council that decides a quartier's
+fund, in which seat, for which period. Administrators only; each change writes an
+audit row. Council rights follow from these mandates alone (accounts.predicates)."""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.dbutils import constraint_violated
 from accounts.errors import DomainError, PermissionDenied
-from accounts.predicates import is_administrator
-from accounts.roles import Role
-from accounts.services import role_grant
+from accounts.predicates import forget_rights, is_administrator
+from accounts.text import clean_text
 from votes.models import Council, Mandate
+
+RULE_FIELDS = ("quorum_rule", "majority_rule", "chair_casting_vote")
+# The seats a council has one of at a time.
+SINGLE_SEATS = (Mandate.Role.CHAIR, Mandate.Role.VICE_CHAIR)
+
+
+def _require_administrator(actor):
+    """``actor=None`` is the system (the demo, data migrations)."""
+    if actor is not None and not is_administrator(actor):
+        raise PermissionDenied()
+
+
+def _clean_rules(kind, rules):
+    if kind not in Council.Kind.values:
+        raise DomainError(_("Type de conseil inconnu."), field="kind")
+    unknown = set(rules) - set(RULE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a council rule: {sorted(unknown)}")
+    if "quorum_rule" in rules and rules["quorum_rule"] not in Council.QuorumRule.values:
+        raise DomainError(_("Règle de quorum inconnue."), field="quorum_rule")
+    if "majority_rule" in rules and rules["majority_rule"] not in Council.MajorityRule.values:
+        raise DomainError(_("Règle de majorité inconnue."), field="majority_rule")
+    if "chair_casting_vote" in rules:
+        rules["chair_casting_vote"] = bool(rules["chair_casting_vote"])
+    return rules
 
 
 def council_create(*, actor, quartier, name, kind=Council.Kind.QUARTIER, **rules):
-    """Create a council and its rules. Administrators only (``actor=None``: the system)."""
-    if actor is not None and not is_administrator(actor):
-        raise PermissionDenied()
-    with transaction.atomic():
-        council = Council.objects.create(quartier=quartier, name=name, kind=kind, **rules)
-        audit_record(
-            actor=actor, action="votes.council.create", target=council, data={"name": name, **rules}
-        )
+    """Create the council that decides ``quartier``'s fund — one per quartier — and the
+    rules it votes by. Administrators only."""
+    _require_administrator(actor)
+    name = clean_text(name, max_length=150, multiline=False, field="name")
+    if not name:
+        raise DomainError(_("Indiquez le nom du conseil."), field="name")
+    rules = _clean_rules(kind, dict(rules))
+    try:
+        with transaction.atomic():
+            council = Council.objects.create(quartier=quartier, name=name, kind=kind, **rules)
+            audit_record(
+                actor=actor,
+                action="votes.council.create",
+                target=council,
+                data={"name": name, "kind": kind, "quartier": quartier.pk, **rules},
+            )
+    except IntegrityError as error:
+        if constraint_violated(error, "council_one_per_quartier"):
+            raise DomainError(
+                _("Ce quartier a déjà son conseil : modifiez-le."), field="quartier"
+            ) from None
+        raise
     return council
 
 
-def mandate_grant(*, actor, council, user, role, starts_on, ends_on=None):
-    """Seat ``user`` on ``council``. Administrators only. The person also joins the role
-    group (for multi-factor authentication and the back-office)."""
-    if actor is not None and not is_administrator(actor):
-        raise PermissionDenied()
-    if ends_on is not None and ends_on < starts_on:
-        raise DomainError(_("La fin du mandat précède son début."))
+def council_update(*, actor, council, name, kind, **rules):
+    """Change a council's name, kind and rules. Administrators only. The rules apply to
+    the votes opened from now on."""
+    _require_administrator(actor)
+    name = clean_text(name, max_length=150, multiline=False, field="name")
+    if not name:
+        raise DomainError(_("Indiquez le nom du conseil."), field="name")
+    rules = _clean_rules(kind, dict(rules))
     with transaction.atomic():
+        locked = Council.objects.select_for_update().get(pk=council.pk)
+        changes = {}
+        for field, value in {"name": name, "kind": kind, **rules}.items():
+            if getattr(locked, field) != value:
+                changes[field] = [getattr(locked, field), value]
+                setattr(locked, field, value)
+        if changes:
+            locked.save(update_fields=list(changes))
+            audit_record(actor=actor, action="votes.council.update", target=locked, data=changes)
+    return locked
+
+
+def _overlaps(queryset, starts_on, ends_on):
+    """Mandates of ``queryset`` whose period meets [starts_on, ends_on]."""
+    queryset = queryset.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on))
+    if ends_on is not None:
+        queryset = queryset.filter(starts_on__lte=ends_on)
+    return queryset
+
+
+def mandate_grant(*, actor, council, user, role, starts_on, ends_on=None):
+    """Seat ``user`` on ``council`` from ``starts_on`` to ``ends_on`` (last day; open
+    by default). Administrators only. Refused: an end before the start, a period
+    meeting another mandate of the same person on this council, a second chair or
+    vice-chair for the same days."""
+    _require_administrator(actor)
+    if role not in Mandate.Role.values:
+        raise DomainError(_("Siège inconnu."), field="role")
+    if not isinstance(starts_on, datetime.date):
+        raise DomainError(_("Indiquez le début du mandat."), field="starts_on")
+    if ends_on is not None and ends_on < starts_on:
+        raise DomainError(_("La fin du mandat précède son début."), field="ends_on")
+    with transaction.atomic():
+        Council.objects.select_for_update().get(pk=council.pk)
+        same_person = Mandate.objects.filter(council=council, user=user)
+        if _overlaps(same_person, starts_on, ends_on).exists():
+            raise DomainError(
+                _("Cette personne a déjà un mandat sur ce conseil pour ces dates."),
+                field="user",
+            )
+        if role in SINGLE_SEATS:
+            same_seat = Mandate.objects.filter(council=council, role=role)
+            if _overlaps(same_seat, starts_on, ends_on).exists():
+                raise DomainError(
+                    _("Ce siège est déjà occupé pour ces dates : mettez d'abord fin au mandat."),
+                    field="role",
+                )
         mandate = Mandate.objects.create(
             council=council, user=user, role=role, starts_on=starts_on, ends_on=ends_on
-        )
-        role_grant(
-            actor=actor,
-            user=user,
-            role=Role.CHAIR if role == Mandate.Role.CHAIR else Role.COUNCIL_MEMBER,
-            quartier=council.quartier,
         )
         audit_record(
             actor=actor,
             action="votes.mandate.grant",
             target=mandate,
-            data={"council": council.pk, "user": user.pk, "role": role},
+            data={
+                "council": council.pk,
+                "user": user.pk,
+                "role": role,
+                "starts_on": starts_on.isoformat(),
+                "ends_on": ends_on.isoformat() if ends_on else None,
+            },
         )
+    forget_rights(user)
     return mandate
+
+
+def mandate_end(*, actor, mandate, ends_on, reason):
+    """End a mandate early, with a reason: ``ends_on`` is its last day (yesterday ends
+    it at once). Administrators only. The person keeps no right on the council after
+    that day — every right reads the mandates in office."""
+    _require_administrator(actor)
+    reason = clean_text(reason, max_length=300, field="reason")
+    if not reason:
+        raise DomainError(_("Indiquez le motif de la fin du mandat."), field="reason")
+    if not isinstance(ends_on, datetime.date):
+        raise DomainError(_("Indiquez le dernier jour du mandat."), field="ends_on")
+    with transaction.atomic():
+        locked = Mandate.objects.select_for_update().get(pk=mandate.pk)
+        if ends_on < locked.starts_on:
+            raise DomainError(_("La fin du mandat précède son début."), field="ends_on")
+        if locked.ends_on is not None and ends_on >= locked.ends_on:
+            raise DomainError(
+                _("Le mandat prend déjà fin le %(day)s.")
+                % {"day": locked.ends_on.strftime("%d/%m/%Y")},
+                field="ends_on",
+            )
+        if ends_on < timezone.localdate() - datetime.timedelta(days=1):
+            raise DomainError(
+                _("Une fin anticipée prend effet au plus tôt hier soir."), field="ends_on"
+            )
+        previous = locked.ends_on
+        locked.ends_on = ends_on
+        locked.end_reason = reason
+        locked.save(update_fields=["ends_on", "end_reason"])
+        audit_record(
+            actor=actor,
+            action="votes.mandate.end",
+            target=locked,
+            data={
+                "ends_on": ends_on.isoformat(),
+                "previous_end": previous.isoformat() if previous else None,
+                "reason": reason,
+            },
+        )
+    forget_rights(locked.user)
+    forget_rights(mandate.user)
+    return locked
