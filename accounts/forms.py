@@ -1,8 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fonds.models import Quartier
-
 from .models import User
 
 
@@ -15,13 +13,20 @@ class ProfileForm(forms.Form):
     )
     quartier = forms.ModelChoiceField(
         label=_("Quartier de résidence"),
-        queryset=Quartier.objects.order_by("name"),
+        queryset=None,  # set in __init__, from the user's relation
         required=False,
         empty_label=_("— Je ne souhaite pas l'indiquer —"),
     )
     language = forms.ChoiceField(
         label=_("Langue des messages"), choices=User._meta.get_field("language").choices
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # accounts imports no other app: the quartier model is the one the user's
+        # relation names by string, resolved by Django once the apps are loaded.
+        quartier_model = User._meta.get_field("quartier").related_model
+        self.fields["quartier"].queryset = quartier_model.objects.order_by("name")
 
 
 def add_domain_error(form, error):

@@ -1,5 +1,6 @@
 """What the site's pages read from the funds and the councils. Every function runs a
-fixed number of queries whatever the amount of data."""
+fixed number of queries whatever the amount of data. The pages (``cms.models``) call
+these and hand over what they read of themselves; this module does not import them."""
 
 from collections import defaultdict
 from decimal import Decimal
@@ -10,12 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fonds.ledger import balances_by_fund
+from fonds.maps import map_context
 from fonds.models import Fund, Grant, Initiative, LedgerTransaction, Quartier, Theme
 from fonds.selectors import funds_with_balances, map_points, public_initiatives
 from votes.models import Decision, Mandate
 from votes.selectors import public_decisions
-
-from .maps import map_context
 
 ZERO = Decimal("0")
 
@@ -50,13 +50,6 @@ def site_figures(funds):
     return totals
 
 
-def quartier_pages():
-    """The live quartier pages, by quartier id."""
-    from .models import QuartierPage
-
-    return {page.quartier_id: page for page in QuartierPage.objects.live()}
-
-
 def quartier_map(request, quartiers, pages):
     """The quartiers' outlines for the map, each with the address of its page."""
     areas = []
@@ -74,36 +67,25 @@ def quartier_map(request, quartiers, pages):
     return areas
 
 
-def latest_news(limit=3):
-    from .models import NewsPage
-
-    return NewsPage.objects.live().public().order_by("-date", "-pk")[:limit]
-
-
-def news(index_page):
-    from .models import NewsPage
-
-    return NewsPage.objects.live().public().child_of(index_page).order_by("-date", "-pk")
-
-
-def home_context(request):
+def home_context(request, *, pages, latest_news):
+    """The home page's figures, map, links and latest decisions; ``pages`` are the
+    live quartier pages by quartier id, ``latest_news`` the news to show."""
     funds = current_funds()
     quartiers = list(Quartier.objects.order_by("name"))
-    pages = quartier_pages()
     return {
         "figures": site_figures(funds),
         "areas": quartier_map(request, quartiers, pages),
         "quartier_links": [(q, pages.get(q.pk)) for q in quartiers],
         "latest_decisions": list(public_decisions()[:5]),
-        "latest_news": list(latest_news()),
+        "latest_news": list(latest_news),
         **map_context(request),
     }
 
 
-def quartiers_context(request):
-    """Every quartier with its page and its current fund's figures."""
+def quartiers_context(request, *, pages):
+    """Every quartier with its page (``pages``: the live quartier pages by quartier id)
+    and its current fund's figures."""
     funds = {fund.quartier_id: fund for fund in funds_with_balances(current_funds())}
-    pages = quartier_pages()
     quartiers = list(Quartier.objects.order_by("name"))
     return {
         "quartiers": [

@@ -184,25 +184,3 @@ def ledger_export_rows(fund):
         current_legs.append(leg)
     if current is not None:
         yield current, current_legs
-
-
-def council_questions(initiatives):
-    """The council's questions to the author on each dossier, with their answers, in
-    one query: {initiative pk: [(question, [answers])]}. The thread itself belongs to
-    `votes`; `fonds` reads it by its table's public model only for the author."""
-    from django.apps import apps
-
-    Message = apps.get_model("votes", "Message")
-    rows = Message.objects.filter(
-        initiative__in=[i.pk for i in initiatives], kind__in=["question", "answer"]
-    ).order_by("created_at", "id")
-    questions, answers = {}, defaultdict(list)
-    for row in rows:
-        if row.kind == "question":
-            questions[row.pk] = row
-        else:
-            answers[row.answers_id].append(row)
-    result = defaultdict(list)
-    for question in questions.values():
-        result[question.initiative_id].append((question, answers.get(question.pk, [])))
-    return result

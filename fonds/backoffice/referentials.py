@@ -19,6 +19,7 @@ from accounts.predicates import is_administrator
 from accounts.roles import Role
 from fonds.models import Fund, Quartier, Theme
 from fonds.services import fund_create, quartier_create, theme_create
+from fonds.services.quartiers import AVAILABLE_DECISION_MODES, DECISION_MODE_UNAVAILABLE
 
 
 class AdministratorsOnlyPolicy(BasePermissionPolicy):
@@ -67,7 +68,8 @@ class ServiceCreateView(CreateView):
         try:
             self.object = self.create(form.cleaned_data)
         except DomainError as error:
-            return self.refused(form, None, error.message)
+            field = error.field if error.field in form.fields else None
+            return self.refused(form, field, error.message)
         except IntegrityError as error:
             if not constraint_violated(error, f"{self.model._meta.db_table}_slug_key"):
                 raise
@@ -161,6 +163,15 @@ class FundViewSet(AdministratorsViewSet):
     ]
     list_display = ["label", "quartier", "period_start", "period_end", "status"]
     list_filter = ["quartier", "status"]
+
+    def formfield_for_dbfield(self, db_field, **kwargs):
+        field = super().formfield_for_dbfield(db_field, **kwargs)
+        if db_field.name == "decision_mode":
+            # Offer only the modes the site can run; a forged value gets the service's
+            # message (the edit view saves the form itself, so the form must refuse it).
+            field.choices = [(mode.value, mode.label) for mode in AVAILABLE_DECISION_MODES]
+            field.error_messages["invalid_choice"] = DECISION_MODE_UNAVAILABLE
+        return field
 
 
 class FondsDesQuartiersGroup(ModelViewSetGroup):

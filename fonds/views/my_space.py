@@ -2,16 +2,35 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from fonds.models import Initiative
-from fonds.selectors import council_questions, own_initiatives, timelines
+from fonds.selectors import own_initiatives, timelines
+
+# What other apps show under each dossier of the author's space, as pairs
+# (template, function(initiatives) -> {initiative pk: data}): `votes` adds the council's
+# questions to the carrier (votes/carrier.py). `fonds` names no app above it; they
+# register here when they load.
+DOSSIER_PANELS = []
+
+
+def dossier_panel(template_name):
+    """Registers the decorated function as a panel under each of the author's dossiers:
+    it receives the dossiers and returns, by dossier pk, the ``data`` the template shows
+    (dossiers absent from its answer get no panel)."""
+
+    def register(function):
+        if (template_name, function) not in DOSSIER_PANELS:
+            DOSSIER_PANELS.append((template_name, function))
+        return function
+
+    return register
 
 
 @login_required
 def my_space(request):
     """A resident's own dossiers, each with its status timeline and the instructors'
-    messages."""
+    messages, and the panels other apps add (the council's questions)."""
     initiatives = list(own_initiatives(request.user))
     by_initiative = timelines(initiatives)
-    questions = council_questions(initiatives)
+    panels = [(template, function(initiatives)) for template, function in DOSSIER_PANELS]
     return render(
         request,
         "fonds/my_space.html",
@@ -20,7 +39,11 @@ def my_space(request):
                 {
                     "initiative": initiative,
                     "timeline": by_initiative.get(initiative.pk, []),
-                    "questions": questions.get(initiative.pk, []),
+                    "panels": [
+                        (template, data[initiative.pk])
+                        for template, data in panels
+                        if initiative.pk in data
+                    ],
                     "editable": initiative.status in Initiative.EDITABLE_STATUSES,
                     "withdrawable": initiative.status in Initiative.WITHDRAWABLE_STATUSES,
                     "report_due": initiative.status == Initiative.Status.GRANTED,

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.errors import DomainError
-from cms.maps import allow_map_tiles, map_context
 from fonds.forms import InitiativeFilterForm
+from fonds.maps import allow_map_tiles, map_context
 from fonds.models import Initiative, Support
 from fonds.predicates import (
     can_edit_initiative,
