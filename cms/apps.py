@@ -14,4 +14,9 @@ class CmsConfig(AppConfig):
     verbose_name = _("Site")
 
     def ready(self):
+        from fonds.signals import quartier_created
+
+        from .signals import quartier_page_create
+
         post_migrate.connect(_ensure_site, sender=self, dispatch_uid="cms-ensure-site")
+        quartier_created.connect(quartier_page_create, dispatch_uid="cms-quartier-page")

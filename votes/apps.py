@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class VotesConfig(AppConfig):
     name = "votes"
     verbose_name = _("Conseils et votes")
+
+    def ready(self):
+        from .services.councils import register_invitation_kind
+
+        register_invitation_kind()
+        from . import carrier  # noqa: F401 — shows the council's questions in « Mon espace »

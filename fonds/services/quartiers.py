@@ -3,12 +3,28 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.errors import DomainError, PermissionDenied
 from accounts.predicates import is_administrator
 from fonds.models import Fund, Quartier, Theme
 from fonds.outline import clean_outline
+from fonds.signals import quartier_created
+
+# The modes a fund may be given today. Residents' votes come later: the mode exists
+# in the model, but no fund may use it until ballots exist to decide with.
+AVAILABLE_DECISION_MODES = (Fund.DecisionMode.COUNCIL,)
+DECISION_MODE_UNAVAILABLE = gettext_lazy(
+    "Le vote des habitants n'est pas encore possible : un fonds est attribué par le "
+    "conseil de quartier."
+)
+
+
+def require_available_decision_mode(decision_mode):
+    """Refuses a decision mode the site cannot run yet (see AVAILABLE_DECISION_MODES)."""
+    if decision_mode not in AVAILABLE_DECISION_MODES:
+        raise DomainError(str(DECISION_MODE_UNAVAILABLE), field="decision_mode")
 
 
 def _require_administrator(actor):
@@ -19,7 +35,8 @@ def _require_administrator(actor):
 
 def quartier_create(*, actor, name, code=None, description="", outline=None):
     """Create a quartier. Administrators only. An outline, if given, is a GeoJSON
-    Polygon."""
+    Polygon. Once committed, ``fonds.signals.quartier_created`` tells the other apps
+    (the site gives the quartier its page)."""
     _require_administrator(actor)
     if outline is not None:
         outline = clean_outline(outline)
@@ -34,6 +51,9 @@ def quartier_create(*, actor, name, code=None, description="", outline=None):
         )
         audit_record(
             actor=actor, action="fonds.quartier.create", target=quartier, data={"name": name}
+        )
+        transaction.on_commit(
+            lambda: quartier_created.send(sender=Quartier, quartier=quartier), robust=True
         )
     return quartier
 
@@ -82,8 +102,10 @@ def fund_create(
     decision_mode=Fund.DecisionMode.COUNCIL,
     status=Fund.Status.OPEN,
 ):
-    """Create a quartier's fund for a period, with its rules. Administrators only."""
+    """Create a quartier's fund for a period, with its rules. Administrators only;
+    decided by the council (the residents' vote is not open yet)."""
     _require_administrator(actor)
+    require_available_decision_mode(decision_mode)
     if period_end < period_start or submissions_close_on < submissions_open_on:
         raise DomainError(_("Une date de fin précède la date de début."))
     if max_grant <= 0 or not (0 <= min_cofunding_percent <= 100):

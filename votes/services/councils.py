@@ -6,12 +6,15 @@ import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.dbutils import constraint_violated
 from accounts.errors import DomainError, PermissionDenied
+from accounts.invitations import account_for_email, invitation_kind_register, invitation_send
+from accounts.models import Invitation
 from accounts.predicates import forget_rights, is_administrator
 from accounts.text import clean_text
 from votes.models import Council, Mandate
@@ -97,33 +100,43 @@ def _overlaps(queryset, starts_on, ends_on):
     return queryset
 
 
-def mandate_grant(*, actor, council, user, role, starts_on, ends_on=None):
-    """Seat ``user`` on ``council`` from ``starts_on`` to ``ends_on`` (last day; open
-    by default). Administrators only. Refused: an end before the start, a period
-    meeting another mandate of the same person on this council, a second chair or
-    vice-chair for the same days."""
-    _require_administrator(actor)
+def _check_mandate(*, council, role, starts_on, ends_on, user=None):
+    """The rules a new mandate obeys (``mandate_grant`` checks them again under the
+    council's lock): a known seat, a start, an end not before it, no other mandate of
+    the same person on this council meeting that period, one chair and one
+    vice-chair at a time."""
     if role not in Mandate.Role.values:
         raise DomainError(_("Siège inconnu."), field="role")
     if not isinstance(starts_on, datetime.date):
         raise DomainError(_("Indiquez le début du mandat."), field="starts_on")
     if ends_on is not None and ends_on < starts_on:
         raise DomainError(_("La fin du mandat précède son début."), field="ends_on")
-    with transaction.atomic():
-        Council.objects.select_for_update().get(pk=council.pk)
+    if user is not None:
         same_person = Mandate.objects.filter(council=council, user=user)
         if _overlaps(same_person, starts_on, ends_on).exists():
             raise DomainError(
                 _("Cette personne a déjà un mandat sur ce conseil pour ces dates."),
                 field="user",
             )
-        if role in SINGLE_SEATS:
-            same_seat = Mandate.objects.filter(council=council, role=role)
-            if _overlaps(same_seat, starts_on, ends_on).exists():
-                raise DomainError(
-                    _("Ce siège est déjà occupé pour ces dates : mettez d'abord fin au mandat."),
-                    field="role",
-                )
+    if role in SINGLE_SEATS:
+        same_seat = Mandate.objects.filter(council=council, role=role)
+        if _overlaps(same_seat, starts_on, ends_on).exists():
+            raise DomainError(
+                _("Ce siège est déjà occupé pour ces dates : mettez d'abord fin au mandat."),
+                field="role",
+            )
+
+
+def mandate_grant(*, actor, council, user, role, starts_on, ends_on=None):
+    """Seat ``user`` on ``council`` from ``starts_on`` to ``ends_on`` (last day; open
+    by default). Administrators only. Refused: an end before the start, a period
+    meeting another mandate of the same person on this council, a second chair or
+    vice-chair for the same days."""
+    _require_administrator(actor)
+    _check_mandate(council=council, role=role, starts_on=starts_on, ends_on=ends_on)
+    with transaction.atomic():
+        Council.objects.select_for_update().get(pk=council.pk)
+        _check_mandate(council=council, role=role, starts_on=starts_on, ends_on=ends_on, user=user)
         mandate = Mandate.objects.create(
             council=council, user=user, role=role, starts_on=starts_on, ends_on=ends_on
         )
@@ -184,3 +197,126 @@ def mandate_end(*, actor, mandate, ends_on, reason):
     forget_rights(locked.user)
     forget_rights(mandate.user)
     return locked
+
+
+# --- invitations to a seat ---------------------------------------------------------------
+
+MANDATE_INVITATION = "mandate"
+
+
+def _payload_date(value, field):
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise DomainError(_("Saisissez une date valide."), field=field) from None
+
+
+def _payload_council(payload):
+    council_id = payload.get("council")
+    council = None
+    if isinstance(council_id, int) and not isinstance(council_id, bool):
+        council = Council.objects.select_related("quartier").filter(pk=council_id).first()
+    if council is None:
+        raise DomainError(_("Ce conseil n'existe pas."), field="council")
+    return council
+
+
+def mandate_invite(*, actor, council, email, role, starts_on, ends_on=None):
+    """Invite ``email`` to a seat on ``council``. The account is created (or found)
+    and the mandate granted — by the administrator who invited — when the person
+    accepts. Checked now as a grant would be (seat taken, end before start, and when
+    the address already has an account, a mandate of theirs meeting that period), and
+    again on acceptance. Administrators only."""
+    return invitation_send(
+        actor=actor,
+        email=email,
+        kind=MANDATE_INVITATION,
+        payload={"council": council.pk, "role": role, "starts_on": starts_on, "ends_on": ends_on},
+    )
+
+
+def mandate_invitations(council):
+    """The invitations to a seat on ``council``, newest first."""
+    return Invitation.objects.filter(kind=MANDATE_INVITATION, payload__council=council.pk)
+
+
+def _invitation_clean(*, actor, email, payload):
+    council = _payload_council(payload)
+    role = payload.get("role")
+    starts_on = _payload_date(payload.get("starts_on"), "starts_on")
+    ends_on = _payload_date(payload.get("ends_on"), "ends_on")
+    if ends_on is not None and ends_on < timezone.localdate():
+        raise DomainError(_("Cette période est déjà terminée."), field="ends_on")
+    _check_mandate(
+        council=council,
+        role=role,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        user=account_for_email(email),
+    )
+    return {
+        "council": council.pk,
+        "role": role,
+        "starts_on": starts_on.isoformat(),
+        "ends_on": ends_on.isoformat() if ends_on else None,
+    }
+
+
+def _invitation_accept(*, invitation, user):
+    payload = invitation.payload
+    council = _payload_council(payload)
+    today = timezone.localdate()
+    ends_on = _payload_date(payload.get("ends_on"), "ends_on")
+    if ends_on is not None and ends_on < today:
+        raise DomainError(_("La période de ce mandat est terminée : l'invitation ne vaut plus."))
+    # A seat taken up late starts the day it is accepted: never a right in the past.
+    starts_on = max(_payload_date(payload["starts_on"], "starts_on"), today)
+    return mandate_grant(
+        actor=invitation.invited_by,
+        council=council,
+        user=user,
+        role=payload["role"],
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+
+
+def _invitation_describe(payload):
+    council = Council.objects.filter(pk=payload.get("council")).first()
+    try:
+        seat = Mandate.Role(payload.get("role")).label
+    except ValueError:
+        return ""
+    starts_on = _payload_date(payload.get("starts_on"), "starts_on")
+    ends_on = _payload_date(payload.get("ends_on"), "ends_on")
+    values = {
+        "seat": seat,
+        "council": council or "?",
+        "start": formats.date_format(starts_on, "DATE_FORMAT") if starts_on else "",
+    }
+    if ends_on:
+        values["end"] = formats.date_format(ends_on, "DATE_FORMAT")
+        return _("le siège « %(seat)s » au %(council)s, du %(start)s au %(end)s") % values
+    return _("le siège « %(seat)s » au %(council)s, à partir du %(start)s") % values
+
+
+def _may_invite(user):
+    """``None`` is the system."""
+    return user is None or is_administrator(user)
+
+
+def register_invitation_kind():
+    """Called from ``VotesConfig.ready``: accounts carries out accepted invitations to a
+    seat through the functions above."""
+    invitation_kind_register(
+        name=MANDATE_INVITATION,
+        permitted=_may_invite,
+        clean=_invitation_clean,
+        accept=_invitation_accept,
+        describe=_invitation_describe,
+        landing_url=lambda: reverse("council_home"),
+    )
