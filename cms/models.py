@@ -20,6 +20,8 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Page
 from wagtail.search import index
 
+from fonds.maps import allow_map_tiles, site_tile_url
+
 from . import selectors
 
 STABLE_DECISIONS_SLUG = "decisions"
@@ -141,6 +143,13 @@ class CommuneSettings(BaseSiteSetting):
         return "#" + "".join(f"{part:02x}" for part in parts)
 
 
+@site_tile_url
+def commune_tile_url(request):
+    """The tile server the commune chose in its settings, for every map of the site
+    (``fonds.maps`` knows the settings only through this registration)."""
+    return CommuneSettings.for_request(request).map_tile_url
+
+
 # ---------------------------------------------------------------------------
 # Content blocks
 
@@ -257,8 +266,6 @@ class MapPage:
     """A page showing a map: the commune's tile server joins its Content-Security-Policy."""
 
     def serve(self, request, *args, **kwargs):
-        from .maps import allow_map_tiles
-
         return allow_map_tiles(request, super().serve(request, *args, **kwargs))
 
 
@@ -296,6 +303,19 @@ def _query_without_page(request):
     return query.urlencode()
 
 
+# The pages' own reads, handed to the selectors (which do not import this module).
+
+
+def live_quartier_pages():
+    """The live quartier pages, by quartier id."""
+    return {page.quartier_id: page for page in QuartierPage.objects.live()}
+
+
+def public_news():
+    """The published news, newest first."""
+    return NewsPage.objects.live().public().order_by("-date", "-pk")
+
+
 class HomePage(MapPage, TranslatedPage):
     """The site's home page: the figures of every fund, the quartiers on a map, the
     latest decisions and news, and the call to submit an initiative."""
@@ -328,7 +348,11 @@ class HomePage(MapPage, TranslatedPage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.home_context(request))
+        context.update(
+            selectors.home_context(
+                request, pages=live_quartier_pages(), latest_news=public_news()[:3]
+            )
+        )
         return context
 
 
@@ -372,7 +396,7 @@ class QuartierIndexPage(MapPage, TranslatedPage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.quartiers_context(request))
+        context.update(selectors.quartiers_context(request, pages=live_quartier_pages()))
         return context
 
 
@@ -404,6 +428,9 @@ class QuartierPage(MapPage, TranslatedPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context.update(selectors.quartier_context(request, self.quartier_id))
+        from votes.selectors import public_sessions
+
+        context["public_sessions"] = list(public_sessions(quartier=self.quartier_id)[:3])
         return context
 
 
@@ -417,7 +444,7 @@ class NewsIndexPage(SectionPage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["page_obj"] = _paginate(request, selectors.news(self), 10)
+        context["page_obj"] = _paginate(request, public_news().child_of(self), 10)
         return context
 
 

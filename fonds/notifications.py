@@ -58,6 +58,11 @@ def send_initiative_email(initiative_id, event, reason=""):
 _muted = ContextVar("fonds_notifications_muted", default=False)
 
 
+def are_muted():
+    """True while data is built without emailing anyone (the demo)."""
+    return _muted.get()
+
+
 @contextmanager
 def notifications_muted():
     """Build data (the demo) without emailing its made-up people."""

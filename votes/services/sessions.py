@@ -1,14 +1,17 @@
 """Sessions: planning, agenda, attendance and proxies, quorum, opening and closing,
 interests, minutes' signature."""
 
+import datetime
+
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Case, F, Max, PositiveSmallIntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.dbutils import constraint_violated
 from accounts.errors import DomainError, PermissionDenied
+from accounts.text import clean_text
 from fonds.ledger import available_account
 from fonds.models import Fund, Initiative
 from fonds.services.council import (
@@ -24,22 +27,83 @@ from .common import (
     in_office,
     locked_session,
     present_members,
-    require_chair,
+    require_attendance_taker,
+    require_session_chair,
     require_status,
     rule_proxies,
 )
+from .convocations import convocation_update
 
 MAX_PLACE = 200
+MAX_NOTE = 300
+MAX_SUMMARY = 5000
+# A session may be recorded in the meeting room as it begins: its start, typed to the
+# minute, is then a little in the past.
+PLANNING_GRACE = datetime.timedelta(minutes=15)
+PLANNING_HORIZON = datetime.timedelta(days=2 * 366)
 
 
-def session_plan(*, actor, council, starts_at, place, reconvened_from=None):
-    """Plan a session. A session reconvened after a failed quorum names the session it
-    replaces; it will deliberate without quorum."""
+def _clean_place(place, *, procedure):
+    """One line of at most 200 characters; required for a meeting, optional for a
+    written procedure (which has no room)."""
+    try:
+        place = clean_text(place, max_length=MAX_PLACE, multiline=False, field="place")
+    except DomainError as error:
+        if error.code == "too_long":
+            message = _("Le lieu de la séance tient en %(n)d caractères au plus.")
+            raise DomainError(message % {"n": MAX_PLACE}, field="place") from None
+        raise DomainError(
+            _("Le lieu de la séance tient sur une ligne, sans caractère de contrôle."),
+            field="place",
+        ) from None
+    if not place and procedure == Session.Procedure.MEETING:
+        raise DomainError(_("Indiquez le lieu de la séance."), field="place")
+    return place
+
+
+def _as_moment(starts_at):
+    if not isinstance(starts_at, datetime.datetime):
+        raise DomainError(_("Indiquez la date et l'heure de la séance."), field="starts_at")
+    return timezone.make_aware(starts_at) if timezone.is_naive(starts_at) else starts_at
+
+
+def _clean_start(starts_at):
+    """A moment to come (within the grace above), at most two years ahead."""
+    starts_at = _as_moment(starts_at)
+    now = timezone.now()
+    if starts_at < now - PLANNING_GRACE:
+        raise DomainError(
+            _("Cette date est passée : une séance se planifie à une date à venir."),
+            field="starts_at",
+            code="past",
+        )
+    if starts_at > now + PLANNING_HORIZON:
+        raise DomainError(
+            _("Une séance se planifie au plus deux ans à l'avance."), field="starts_at"
+        )
+    return starts_at
+
+
+def session_plan(
+    *,
+    actor,
+    council,
+    starts_at,
+    place,
+    is_public=True,
+    procedure=Session.Procedure.MEETING,
+    reconvened_from=None,
+):
+    """Plan a session: a meeting (public, or closed to the public) or a written
+    procedure, at a date to come. A session reconvened after a failed quorum names the
+    session it replaces; it will deliberate without quorum."""
     if not can_prepare_sessions(actor, council):
         raise PermissionDenied()
-    place = (place or "").strip()
-    if not place or len(place) > MAX_PLACE:
-        raise DomainError(_("Indiquez le lieu de la séance."), field="place")
+    if procedure not in Session.Procedure.values:
+        raise DomainError(_("Procédure inconnue."), field="procedure")
+    place = _clean_place(place, procedure=procedure)
+    starts_at = _clean_start(starts_at)
+    is_public = bool(is_public)
     if reconvened_from is not None and (
         reconvened_from.council_id != council.pk
         or reconvened_from.status != Session.Status.CLOSED
@@ -55,7 +119,12 @@ def session_plan(*, actor, council, starts_at, place, reconvened_from=None):
         raise DomainError(_("Cette séance a déjà été convoquée à nouveau."))
     with transaction.atomic():
         session = Session.objects.create(
-            council=council, starts_at=starts_at, place=place, reconvened_from=reconvened_from
+            council=council,
+            starts_at=starts_at,
+            place=place,
+            is_public=is_public,
+            procedure=procedure,
+            reconvened_from=reconvened_from,
         )
         audit_record(
             actor=actor,
@@ -64,43 +133,205 @@ def session_plan(*, actor, council, starts_at, place, reconvened_from=None):
             data={
                 "starts_at": starts_at.isoformat(),
                 "place": place,
+                "is_public": is_public,
+                "procedure": procedure,
                 "reconvened_from": getattr(reconvened_from, "pk", None),
             },
         )
     return session
 
 
-def agenda_add(*, actor, session, initiative):
-    """Put an admissible dossier of the council's quartier on the agenda."""
-    council = session.council
+def session_update(*, actor, session, starts_at, place, is_public):
+    """Change the date, place or publicity of a planned session. Once the convocation
+    is sent, a new date or place is sent to every member (an update of the same
+    calendar event)."""
+    if not can_prepare_sessions(actor, session.council):
+        raise PermissionDenied()
+    place = _clean_place(place, procedure=session.procedure)
+    starts_at = _as_moment(starts_at)
+    with transaction.atomic():
+        session = locked_session(session)
+        require_status(session, Session.Status.PLANNED)
+        new = {"starts_at": starts_at, "place": place, "is_public": bool(is_public)}
+        changed = sorted(name for name, value in new.items() if getattr(session, name) != value)
+        if not changed:
+            return session
+        if "starts_at" in changed:  # an unchanged date may be today's, already begun
+            _clean_start(starts_at)
+        for name in changed:
+            setattr(session, name, new[name])
+        session.save(update_fields=changed)
+        if session.convened_at is not None and {"starts_at", "place"} & set(changed):
+            convocation_update(session)
+        audit_record(
+            actor=actor,
+            action="votes.session.update",
+            target=session,
+            data={
+                "changed": changed,
+                "starts_at": session.starts_at.isoformat(),
+                "place": session.place,
+                "is_public": session.is_public,
+                "sequence": session.convocation_sequence,
+            },
+        )
+    return session
+
+
+def _require_preparer(actor, council):
     if not can_prepare_sessions(actor, council):
         raise PermissionDenied()
+
+
+def agenda_add(*, actor, session, initiative):
+    """Put an admissible dossier of the council's quartier on the agenda (last). A
+    dossier on the agenda of another session is not added until it leaves it."""
+    council = session.council
+    _require_preparer(actor, council)
     if initiative.fund.quartier_id != council.quartier_id:
         raise DomainError(_("Ce dossier relève d'un autre quartier."))
     if initiative.fund.decision_mode != Fund.DecisionMode.COUNCIL:
         raise DomainError(_("Ce fonds est attribué par le vote des habitants."))
     if initiative.author_id == actor.pk:
         raise PermissionDenied()
-    with transaction.atomic():
-        session = locked_session(session)
-        require_status(session, Session.Status.PLANNED, Session.Status.OPEN)
-        if initiative.status != Initiative.Status.ADMISSIBLE:
-            raise DomainError(_("Seul un dossier recevable peut être inscrit à l'ordre du jour."))
-        position = (session.items.aggregate(last=Max("position"))["last"] or 0) + 1
-        item = AgendaItem.objects.create(session=session, initiative=initiative, position=position)
-        try:
-            initiative_put_on_agenda(actor=actor, initiative=initiative, session_label=str(session))
-        except InitiativeNotReady:  # the caller's copy was stale
+    not_ready = _("Seul un dossier recevable peut être inscrit à l'ordre du jour.")
+    try:
+        with transaction.atomic():
+            session = locked_session(session)
+            require_status(session, Session.Status.PLANNED, Session.Status.OPEN)
+            # Read fresh, under lock: the caller's copy may be stale.
+            current = Initiative.objects.select_for_update().get(pk=initiative.pk)
+            if current.status == Initiative.Status.ON_AGENDA:
+                raise DomainError(
+                    not_ready + " " + _("Celui-ci est déjà inscrit à l'ordre du jour d'une séance.")
+                )
+            if current.status != Initiative.Status.ADMISSIBLE:
+                raise DomainError(not_ready)
+            position = (session.items.aggregate(last=Max("position"))["last"] or 0) + 1
+            item = AgendaItem.objects.create(
+                session=session, initiative=initiative, position=position
+            )
+            try:
+                initiative_put_on_agenda(
+                    actor=actor, initiative=initiative, session_label=str(session)
+                )
+            except InitiativeNotReady:
+                raise DomainError(not_ready) from None
+            _agenda_changed(session)
+            audit_record(
+                actor=actor,
+                action="votes.agenda.add",
+                target=item,
+                data={"session": session.pk, "initiative": initiative.pk},
+            )
+    except IntegrityError as error:
+        if constraint_violated(error, "agenda_item_once"):
             raise DomainError(
-                _("Seul un dossier recevable peut être inscrit à l'ordre du jour.")
+                _("Ce dossier figure déjà à l'ordre du jour de cette séance.")
             ) from None
+        raise
+    return item
+
+
+def _agenda_changed(session):
+    """An agenda change after the convocation is sent to the members, until the
+    session opens."""
+    if session.convened_at is not None and session.status == Session.Status.PLANNED:
+        convocation_update(session)
+
+
+def _renumber(session, ordered_ids):
+    """Give the items positions 1, 2, … in that order. The unique (session, position)
+    constraint is checked row by row (it is not deferrable): the items first move past
+    every position in use, then to their place — two updates."""
+    ordered_ids = list(ordered_ids)
+    if not ordered_ids:
+        return
+    items = AgendaItem.objects.filter(session=session)
+    highest = items.aggregate(last=Max("position"))["last"] or 0
+    items.update(position=F("position") + highest)
+    items.update(
+        position=Case(
+            *(When(pk=pk, then=Value(n)) for n, pk in enumerate(ordered_ids, start=1)),
+            default=F("position"),
+            output_field=PositiveSmallIntegerField(),
+        )
+    )
+
+
+def _locked_item(item):
+    """The session under lock, and the item read again inside it."""
+    session = locked_session(item.session)
+    try:
+        item = AgendaItem.objects.select_related("initiative").get(pk=item.pk, session=session)
+    except AgendaItem.DoesNotExist:
+        raise DomainError(_("Ce point n'est plus à l'ordre du jour.")) from None
+    return session, item
+
+
+MOVES = {"up": -1, "down": 1}
+
+
+def agenda_move(*, actor, item, direction):
+    """Move an item one place up or down the agenda of a planned session."""
+    _require_preparer(actor, item.session.council)
+    if direction not in MOVES:
+        raise DomainError(_("Déplacement inconnu."), field="direction")
+    with transaction.atomic():
+        session, item = _locked_item(item)
+        require_status(session, Session.Status.PLANNED)
+        order = list(session.items.order_by("position").values_list("pk", flat=True))
+        index = order.index(item.pk)
+        other = index + MOVES[direction]
+        if not 0 <= other < len(order):
+            raise DomainError(
+                _("Ce point est déjà le premier.")
+                if direction == "up"
+                else _("Ce point est déjà le dernier.")
+            )
+        order[index], order[other] = order[other], order[index]
+        _renumber(session, order)
+        _agenda_changed(session)
         audit_record(
             actor=actor,
-            action="votes.agenda.add",
+            action="votes.agenda.move",
             target=item,
-            data={"session": session.pk, "initiative": initiative.pk},
+            data={"session": session.pk, "direction": direction, "order": order},
         )
+    item.position = other + 1
     return item
+
+
+def agenda_remove(*, actor, item):
+    """Take an item off the agenda before the session opens and before any vote on it:
+    its dossier is admissible again, ready for another session."""
+    _require_preparer(actor, item.session.council)
+    with transaction.atomic():
+        session, item = _locked_item(item)
+        if session.status != Session.Status.PLANNED:
+            raise DomainError(
+                _("Un point ne se retire de l'ordre du jour qu'avant l'ouverture de la séance.")
+            )
+        if item.votes.exists() or item.decisions.exists():
+            raise DomainError(_("Un vote a été ouvert sur ce point : il reste à l'ordre du jour."))
+        initiative = item.initiative
+        if initiative.status == Initiative.Status.ON_AGENDA:
+            initiative_take_off_agenda(
+                actor=actor,
+                initiative=initiative,
+                reason=_("Retiré de l'ordre du jour de la séance du %(date)s.")
+                % {"date": f"{timezone.localtime(session.starts_at):%d/%m/%Y}"},
+            )
+        audit_record(
+            actor=actor,
+            action="votes.agenda.remove",
+            target=session,
+            data={"item": item.pk, "initiative": initiative.pk, "position": item.position},
+        )
+        item.delete()
+        _renumber(session, session.items.order_by("position").values_list("pk", flat=True))
+        _agenda_changed(session)
+    return session
 
 
 def _require_no_pending_vote(session):
@@ -123,7 +354,7 @@ def _require_no_pending_vote(session):
 def attendance_record(*, actor, session, present):
     """The chair records who is present (``present``: users); every other member in
     office is recorded absent. Proxies must still hold afterwards."""
-    require_chair(actor, session.council)
+    require_attendance_taker(actor, session)
     with transaction.atomic():
         session = locked_session(session)
         require_status(session, Session.Status.PLANNED, Session.Status.OPEN)
@@ -158,7 +389,7 @@ def _check_proxies(session, members):
 def proxy_record(*, actor, session, giver, holder):
     """The chair records a proxy from an absent member to a present one (one per
     holder, one per giver)."""
-    require_chair(actor, session.council)
+    require_session_chair(actor, session)
     try:
         with transaction.atomic():
             session = locked_session(session)
@@ -203,7 +434,7 @@ def _quorum(session):
 def session_open(*, actor, session):
     """Open the session: attendance must be recorded and the quorum reached (a session
     reconvened after a failed quorum deliberates without it)."""
-    require_chair(actor, session.council)
+    require_session_chair(actor, session)
     with transaction.atomic():
         session = locked_session(session)
         require_status(session, Session.Status.PLANNED)
@@ -235,7 +466,7 @@ def session_open(*, actor, session):
 def session_close_without_quorum(*, actor, session):
     """Record that the quorum was not reached: the session closes without deliberating
     and may be convened again."""
-    require_chair(actor, session.council)
+    require_session_chair(actor, session)
     with transaction.atomic():
         session = locked_session(session)
         require_status(session, Session.Status.PLANNED)
@@ -267,7 +498,7 @@ def session_close_without_quorum(*, actor, session):
 
 
 def session_close(*, actor, session):
-    require_chair(actor, session.council)
+    require_session_chair(actor, session)
     with transaction.atomic():
         session = locked_session(session)
         require_status(session, Session.Status.OPEN)
@@ -296,7 +527,7 @@ def interest_declare(*, actor, item, note=""):
     session = item.session
     if not is_member_of(actor, session.council, on=timezone.localdate(session.starts_at)):
         raise PermissionDenied()
-    note = (note or "").strip()[:300]
+    note = clean_text(note, max_length=MAX_NOTE, multiline=False, field="note")
     with transaction.atomic():
         session = locked_session(session)
         if Vote.objects.filter(item=item).exists():
@@ -319,7 +550,7 @@ def interest_declare(*, actor, item, note=""):
 def minutes_sign(*, actor, session):
     """The chair signs the minutes of a closed session; the ledger's head hash of the
     funds concerned is recorded with the signature."""
-    require_chair(actor, session.council)
+    require_session_chair(actor, session)
     with transaction.atomic():
         session = locked_session(session)
         require_status(session, Session.Status.CLOSED)
@@ -344,10 +575,8 @@ def minutes_sign(*, actor, session):
 def item_summarise(*, actor, item, summary):
     """The chair writes the summary of the discussion of an item, printed in the
     minutes; editable until the minutes are signed."""
-    require_chair(actor, item.session.council)
-    summary = (summary or "").strip()
-    if len(summary) > 5000:
-        raise DomainError(_("%(n)d caractères au plus.") % {"n": 5000}, field="summary")
+    require_session_chair(actor, item.session)
+    summary = clean_text(summary, max_length=MAX_SUMMARY, field="summary")
     with transaction.atomic():
         session = locked_session(item.session)
         if session.minutes_signed_at is not None:
