@@ -10,9 +10,6 @@ day without anyone acting."""
 from .periods import in_force
 from .roles import MFA_ROLES, Role
 
-# The mandate role that chairs a council (``votes.Mandate.Role.CHAIR``).
-CHAIR_SEAT = "chair"
-
 
 def _roles(user):
     """The (role, quartier_id) pairs of the staff roles a user holds today, cached on
@@ -70,9 +67,11 @@ def is_council_member_of(user, quartier):
     return any(q == quartier_id for q, _role in council_seats(user))
 
 
-def is_chair_of(user, quartier):
+def is_voting_council_member_of(user, quartier):
+    """A seat in office today on the quartier's council with a deliberative vote (not
+    ex officio, ``votes.Mandate.Role.EX_OFFICIO``)."""
     quartier_id = getattr(quartier, "pk", quartier)
-    return (quartier_id, CHAIR_SEAT) in council_seats(user)
+    return any(q == quartier_id and role != "ex_officio" for q, role in council_seats(user))
 
 
 def requires_mfa(user):

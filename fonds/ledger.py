@@ -17,7 +17,11 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.dbutils import constraint_violated
 from accounts.errors import DomainError, PermissionDenied
-from accounts.predicates import is_administrator, is_chair_of, is_instructor_of
+from accounts.predicates import (
+    is_administrator,
+    is_instructor_of,
+    is_voting_council_member_of,
+)
 
 from .models import Grant, LedgerAccount, LedgerLeg, LedgerTransaction
 from .money import format_euros, parse_amount
@@ -243,10 +247,13 @@ def ledger_credit(*, actor, fund, amount, key, memo=""):
 def ledger_commit(*, actor, initiative, amount, decision_reference, key):
     """COMMIT: a published decision grants ``amount`` to an initiative; the money leaves
     the fund's available account for the grant's committed account. The amount is at
-    most the request and at most what the fund has available. Only the chair of the
-    quartier's council (publishing the decision) or the system."""
+    most the request and at most what the fund has available. Only a voting member in
+    office of the quartier's council — the one presiding the item, as `votes` checks
+    before it publishes —, an administrator, or the system."""
     fund = initiative.fund
-    if actor is not None and not (is_chair_of(actor, fund.quartier_id) or is_administrator(actor)):
+    if actor is not None and not (
+        is_voting_council_member_of(actor, fund.quartier_id) or is_administrator(actor)
+    ):
         raise PermissionDenied()
     amount = parse_amount(amount)
     if amount > initiative.requested_amount:

@@ -418,3 +418,43 @@ def _check_outcome_inputs(
 def _not_in_office(members: Iterable[Member]) -> str:
     names = ", ".join(sorted(str(m) for m in members))
     return f"Présent(s) sans être membre(s) en exercice : {names}."
+
+
+def able_to_preside(
+    *,
+    in_office: Collection[Member],
+    excluded: Collection[Member],
+    present: Collection[Member] | None,
+) -> frozenset[Member]:
+    """The voting members who may preside over one item: in office on the session's
+    day, neither the dossier's author nor a member who declared an interest in it
+    (``excluded``), and — for an action taken in a meeting — recorded present.
+    ``present`` is None for a written procedure, where presence does not apply."""
+    return frozenset(
+        member
+        for member in in_office
+        if member.role.votes and member not in excluded and (present is None or member in present)
+    )
+
+
+def presiding_officer(
+    *,
+    in_office: Collection[Member],
+    excluded: Collection[Member],
+    present: Collection[Member] | None,
+    designated: Member | None = None,
+) -> Member | None:
+    """Who presides over one item — opens, closes and records its vote, publishes its
+    decision: the chair if able; failing them, the vice-chair if in office and able;
+    failing both, the voting member ``designated`` at the session, if able. None when
+    nobody may (a member must be designated). Able: see ``able_to_preside``. Among
+    several able chairs (or vice-chairs) the lowest id presides, so the answer is
+    stable."""
+    able = able_to_preside(in_office=in_office, excluded=excluded, present=present)
+    for role in (Role.CHAIR, Role.VICE_CHAIR):
+        seated = sorted(member for member in able if member.role is role)
+        if seated:
+            return seated[0]
+    if designated is not None and designated in able:
+        return designated
+    return None

@@ -1,6 +1,7 @@
 """A council session in four browsers: the chair records attendance and opens the
 session; one member declares an interest and cannot vote; three members vote; the chair
-closes the vote, records and publishes the decision; the COMMIT appears on the fund's
+closes the vote, records the decision and publishes it from its confirmation page
+(after confirming the password); the COMMIT appears on the fund's
 ledger page; the signed minutes download as a PDF whose text holds the tally."""
 
 import datetime
@@ -26,7 +27,7 @@ from fonds.services import (
 from votes.models import Mandate
 from votes.services import agenda_add, council_create, mandate_grant, session_plan
 
-from .conftest import log_in, verified_user
+from .conftest import PASSWORD, log_in, verified_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -152,7 +153,17 @@ def test_council_session_from_attendance_to_minutes(setting, new_context, screen
     chair.get_by_role("button", name="Enregistrer la décision").click()
     reference = f"CQ-BELLEVUE-{timezone.localtime(session.starts_at).year}-001"
     expect(chair.locator("main")).to_contain_text(reference)
-    chair.get_by_role("button", name="Publier la décision").click()
+    # Publishing moves money: a confirmation page shows the ledger effect, behind a
+    # fresh authentication.
+    chair.get_by_role("link", name="Publier la décision").click()
+    expect(chair).to_have_url(re.compile("/comptes/reauthenticate/"))
+    chair.get_by_label(re.compile("Mot de passe")).fill(PASSWORD)
+    chair.get_by_role("button", name="Confirmer").click()
+    expect(chair.locator("main")).to_contain_text(reference)
+    expect(chair.locator("main")).to_contain_text("800,00")
+    expect(chair.locator("main")).to_contain_text("5\u202f000,00")
+    expect(chair.locator("main")).to_contain_text("4\u202f200,00")
+    chair.get_by_role("button", name="Confirmer la publication et l'engagement").click()
     expect(chair.locator(".messages")).to_contain_text("Décision publiée")
     assert Initiative.objects.get(pk=setting["initiative"].pk).status == "granted"
 

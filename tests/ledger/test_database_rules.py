@@ -599,9 +599,11 @@ def test_only_administrators_credit_and_reverse(ledger, people):
     ).exists()
 
 
-def test_only_the_chair_or_an_administrator_commits(ledger, people):
+def test_only_a_voting_council_member_or_an_administrator_commits(ledger, people):
+    """The ledger's own guard; `votes` checks before it publishes that the actor
+    presides the item (tests/votes/test_duties.py)."""
     initiative = ledger["initiative"]
-    for name in ("resident", "author", "instructor", "council_member"):
+    for name in ("resident", "author", "instructor", "other_instructor"):
         with pytest.raises(PermissionDenied):
             ledger_commit(
                 actor=people[name],
@@ -610,7 +612,7 @@ def test_only_the_chair_or_an_administrator_commits(ledger, people):
                 decision_reference=f"CQ-{name}",
                 idempotency_key=f"k-{name}",
             )
-    for name in ("chair", "administrator"):
+    for name in ("chair", "council_member", "administrator"):
         ledger_commit(
             actor=people[name],
             initiative=initiative,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.errors import DomainError, PermissionDenied
 from accounts.models import AuditEntry
-from votes.models import Ballot, Cast, Participation, Vote
+from votes.models import Ballot, Cast, Participation, SecretCount, Vote
 from votes.services import (
     agenda_add,
     attendance_record,
@@ -62,7 +62,7 @@ def test_no_vote_opens_in_a_planned_session(session, members, chair, item, nothi
 
 
 def test_no_vote_opens_in_a_closed_session(opened, chair, item, nothing_written):
-    decision_record(actor=chair, item=item, defer=True)
+    decision_record(actor=chair, item=item, defer=True, reason="Devis à préciser.")
     session_close(actor=chair, session=opened)
     with nothing_written(), pytest.raises(DomainError, match="la séance est"):
         vote_open(actor=chair, item=item, mode="show_of_hands", proposed_amount="500")
@@ -269,7 +269,10 @@ def test_a_secret_vote_keeps_who_voted_apart_from_the_ballots(
     vote_cast(actor=sophie, vote=vote, choice="against")
     vote_cast(actor=claire, vote=vote, choice="for", on_behalf_of=hugo)
     assert not Cast.objects.exists()
-    assert sorted(Ballot.objects.values_list("choice", flat=True)) == ["against", "for", "for"]
+    # While the vote is open no ballot exists: one count row holds the three totals.
+    assert not Ballot.objects.exists()
+    count = SecretCount.objects.get(vote=vote)
+    assert (count.for_count, count.against_count, count.abstain_count) == (2, 1, 0)
     participations = Participation.objects.filter(vote=vote)
     assert sorted(participations.values_list("member", "cast_by")) == sorted(
         [(chair_.pk, chair_.pk), (sophie.pk, sophie.pk), (hugo.pk, claire.pk)]
@@ -285,6 +288,8 @@ def test_a_secret_vote_keeps_who_voted_apart_from_the_ballots(
         assert not {"for", "against", "abstain"} & {str(v) for v in entry.data.values()}
 
     vote_close(actor=chair, vote=vote)
+    assert sorted(Ballot.objects.values_list("choice", flat=True)) == ["against", "for", "for"]
+    assert not SecretCount.objects.exists()
     decision = decision_record(actor=chair, item=item)
     assert (decision.tally["for"], decision.tally["against"]) == (2, 1)
     assert "votes" not in decision.tally
@@ -313,23 +318,23 @@ def test_the_ballot_table_holds_no_voter_and_no_time():
     }
 
 
-def test_ballot_ids_are_random_not_in_casting_order(
+def test_ballots_are_written_at_closing_with_random_ids(
     opened, members, chair, item, instructor, make_admissible
 ):
     chair_, sophie, ali, claire, hugo, _ = members
     attendance_record(actor=chair, session=opened, present=members[:5])
     second = agenda_add(actor=instructor, session=opened, initiative=make_admissible())
-    cast_order = []
     for agenda_item in (item, second):
         vote = vote_open(actor=chair, item=agenda_item, mode="secret", proposed_amount="900")
         for member in (chair_, sophie, ali, claire, hugo):
-            before = set(Ballot.objects.values_list("id", flat=True))
             vote_cast(actor=member, vote=vote, choice="for")
-            (new,) = set(Ballot.objects.values_list("id", flat=True)) - before
-            cast_order.append(new)
+            assert not Ballot.objects.filter(vote=vote).exists()
+        with pytest.raises(DomainError, match="qu'à sa clôture"):
+            vote_tally(vote)
         vote_close(actor=chair, vote=vote)
-    assert len(cast_order) == 10
-    assert all(isinstance(i, uuid.UUID) and i.version == 4 for i in cast_order)
-    # Ten random identifiers come out sorted with a probability of 1 in 10! (3.6 million).
-    assert cast_order != sorted(cast_order)
-    assert list(Ballot.objects.order_by("id").values_list("id", flat=True)) != cast_order
+        assert Ballot.objects.filter(vote=vote).count() == 5
+    ids = list(Ballot.objects.values_list("id", flat=True))
+    assert len(set(ids)) == 10
+    # Random (version 4) identifiers: no time, no sequence (a version 1 or 7 UUID would
+    # carry the moment it was made).
+    assert all(isinstance(i, uuid.UUID) and i.version == 4 for i in ids)

@@ -139,7 +139,7 @@ def test_a_decision_needs_a_closed_vote(opened, members, chair, item, nothing_wr
 @pytest.mark.parametrize("defer", [False, True], ids=["from the vote", "deferral"])
 def test_one_decision_per_item(defer, decided, chair, item, nothing_written):
     with nothing_written(), pytest.raises(DomainError, match="déjà enregistrée"):
-        decision_record(actor=chair, item=item, defer=defer)
+        decision_record(actor=chair, item=item, defer=defer, reason="Devis à préciser.")
     with nothing_written(), pytest.raises(DomainError, match="déjà enregistrée"):
         vote_open(actor=chair, item=item, mode="roll_call", proposed_amount="100")
 
@@ -155,13 +155,13 @@ def test_a_decision_is_recorded_only_in_an_open_session(
     session, members, chair, item, nothing_written
 ):
     with nothing_written(), pytest.raises(DomainError, match="pas ouverte"):
-        decision_record(actor=chair, item=item, defer=True)
+        decision_record(actor=chair, item=item, defer=True, reason="Devis à préciser.")
     attendance_record(actor=chair, session=session, present=members[:3])
     session_open(actor=chair, session=session)
-    decision_record(actor=chair, item=item, defer=True)
+    decision_record(actor=chair, item=item, defer=True, reason="Devis à préciser.")
     session_close(actor=chair, session=session)
     with nothing_written(), pytest.raises(DomainError, match="pas ouverte"):
-        decision_record(actor=chair, item=item, defer=True)
+        decision_record(actor=chair, item=item, defer=True, reason="Devis à préciser.")
 
 
 # --- References -----------------------------------------------------------------------
@@ -181,7 +181,7 @@ def test_references_are_numbered_per_quartier_and_year(
 ):
     year = year_of(opened)
     second = agenda_add(actor=instructor, session=opened, initiative=make_admissible())
-    first = decision_record(actor=chair, item=item, defer=True)
+    first = decision_record(actor=chair, item=item, defer=True, reason="Devis à préciser.")
     run_vote(chair, second, {chair: "for"})
     assert (first.reference, decision_record(actor=chair, item=second).reference) == (
         f"CQ-BELLEVUE-{year}-001",
@@ -208,7 +208,9 @@ def test_references_are_numbered_per_quartier_and_year(
     attendance_record(actor=other_chair, session=there, present=[other_chair])
     session_open(actor=other_chair, session=there)
     assert (
-        decision_record(actor=other_chair, item=there_item, defer=True).reference
+        decision_record(
+            actor=other_chair, item=there_item, defer=True, reason="Devis à préciser."
+        ).reference
         == f"CQ-LESTILLEULS-{year}-001"
     )
 
@@ -224,7 +226,7 @@ def test_the_year_of_a_reference_is_the_local_year_of_the_session(
     item = agenda_add(actor=instructor, session=session, initiative=admissible)
     attendance_record(actor=chair, session=session, present=members[:3])
     session_open(actor=chair, session=session)
-    decision = decision_record(actor=chair, item=item, defer=True)
+    decision = decision_record(actor=chair, item=item, defer=True, reason="Devis à préciser.")
     assert decision.reference == f"CQ-BELLEVUE-{year}-001"
 
 
@@ -362,7 +364,7 @@ def test_a_withdrawn_dossier_gets_no_decision(
     if copy == "fresh":
         item = AgendaItem.objects.get(pk=item.pk)
     with nothing_written(), pytest.raises(DomainError, match="plus en attente de décision"):
-        decision_record(actor=chair, item=item, defer=defer)
+        decision_record(actor=chair, item=item, defer=defer, reason="Devis à préciser.")
 
 
 # --- What PostgreSQL refuses ----------------------------------------------------------

@@ -134,7 +134,9 @@ def _decision(ctx):
 
 def _deferred(ctx):
     """Open, its only dossier deferred: ready to close."""
-    return decision_record(actor=ctx["chair"], item=_open(ctx), defer=True)
+    return decision_record(
+        actor=ctx["chair"], item=_open(ctx), defer=True, reason="Devis à préciser."
+    )
 
 
 def _closed_session(ctx):

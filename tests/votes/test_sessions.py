@@ -412,9 +412,10 @@ def test_a_dossier_of_another_quartier_is_refused(
 def test_a_dossier_of_a_fund_decided_by_the_residents_is_refused(
     session, quartier, instructor, make_admissible, nothing_written
 ):
-    public_vote = _open_fund(
-        quartier, label="Budget participatif", decision_mode=Fund.DecisionMode.PUBLIC_VOTE
-    )
+    public_vote = _open_fund(quartier, label="Budget participatif")
+    # fund_create refuses the residents' vote until it exists; set it on the row.
+    Fund.objects.filter(pk=public_vote.pk).update(decision_mode=Fund.DecisionMode.PUBLIC_VOTE)
+    public_vote.refresh_from_db()
     initiative = make_admissible(fund=public_vote)
     with nothing_written(), pytest.raises(DomainError, match="vote des habitants"):
         agenda_add(actor=instructor, session=session, initiative=initiative)
@@ -492,7 +493,7 @@ def test_a_session_does_not_close_while_a_dossier_awaits_its_decision(
     initiative_withdraw(actor=author, initiative=fresh_initiative(withdrawn))
     with nothing_written(), pytest.raises(DomainError, match="décidé ou ajourné"):
         session_close(actor=chair, session=opened)
-    decision_record(actor=chair, item=item, defer=True)
+    decision_record(actor=chair, item=item, defer=True, reason="Devis à préciser.")
     assert session_close(actor=chair, session=opened).status == Session.Status.CLOSED
 
 
@@ -501,7 +502,7 @@ def test_minutes_are_signed_once_after_the_close_with_the_ledger_head_hash(
 ):
     with nothing_written(), pytest.raises(DomainError, match="Ouverte"):
         minutes_sign(actor=chair, session=opened)
-    decision_record(actor=chair, item=item, defer=True)
+    decision_record(actor=chair, item=item, defer=True, reason="Devis à préciser.")
     session_close(actor=chair, session=opened)
     signed = minutes_sign(actor=chair, session=opened)
     assert signed.minutes_signed_by == chair and signed.minutes_signed_at is not None

@@ -1,13 +1,16 @@
-"""Decisions: recorded by the chair from the closed vote, published by the maire de
-quartier together with the ledger's COMMIT; never changed once published."""
+"""Decisions: recorded by the item's presiding officer from the closed vote (or an
+adjournment, with its reason), published by them together with the ledger's COMMIT;
+never changed once published."""
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.audit import audit_record
 from accounts.errors import DomainError
+from accounts.text import clean_text
 from fonds.ledger import LedgerError, ledger_commit
 from fonds.models import Initiative, Quartier
 from fonds.services.council import InitiativeNotReady, initiative_record_decision
@@ -15,9 +18,13 @@ from votes import rules
 from votes.models import Council, Decision, Session, Vote
 
 from .ballots import vote_tally, voting_rights
-from .common import require_chair
+from .common import presence_applies, require_presiding
 
 Outcome = Decision.Outcome
+
+ADJOURNMENT = gettext_noop("Ajournement décidé en séance.")
+# ``Decision.rule_applied`` holds the adjournment's text and its reason.
+MAX_REASON = 300 - len(ADJOURNMENT) - 1
 
 
 def _next_reference(council, year):
@@ -52,11 +59,17 @@ def _named_tally(vote, members, recused):
 
 
 def decision_record(*, actor, item, defer=False, reason=""):
-    """The chair records the outcome of an item: from its closed vote under the
-    council's majority rule (with the chair's casting vote on a tie, except in a secret
-    ballot), or deferred without a vote."""
-    council = item.session.council
-    require_chair(actor, council)
+    """The item's presiding officer (never the dossier's author nor an interested
+    member) records its outcome: from its closed vote under the council's majority rule
+    (with the presiding officer's casting vote on a tie, except in a secret ballot), or
+    adjourned with a required ``reason`` — only before any vote: a vote that was opened
+    gives its decision. An adjourned dossier goes back to admissible at publication and
+    a later session puts it on its agenda again."""
+    if defer:
+        reason = clean_text(reason, max_length=MAX_REASON, multiline=False, field="reason")
+        if not reason:
+            raise DomainError(_("Indiquez le motif de l'ajournement."), field="reason")
+    require_presiding(actor, item, in_session=defer or presence_applies(item))
     with transaction.atomic():
         session = Session.objects.select_for_update().get(pk=item.session_id)
         written = (
@@ -73,6 +86,14 @@ def decision_record(*, actor, item, defer=False, reason=""):
         initiative = Initiative.objects.select_for_update().get(pk=item.initiative_id)
         if initiative.status != Initiative.Status.ON_AGENDA:
             raise DomainError(_("Ce dossier n'est plus en attente de décision."))
+        if defer and item.votes.exists():
+            raise DomainError(
+                _(
+                    "Ce point a été mis aux voix : un vote clos donne sa décision, "
+                    "enregistrez-la (l'ajournement n'est plus possible)."
+                ),
+                code="voted",
+            )
         council = (
             Council.objects.select_for_update(of=("self",))
             .select_related("quartier")
@@ -85,7 +106,7 @@ def decision_record(*, actor, item, defer=False, reason=""):
                 reference=reference,
                 outcome=Outcome.DEFERRED,
                 tally={},
-                rule_applied=_("Ajournement décidé en séance.") + (f" {reason}" if reason else ""),
+                rule_applied=f"{_(ADJOURNMENT)} {reason}"[:300],
                 recorded_by=actor,
             )
         else:
@@ -97,6 +118,7 @@ def decision_record(*, actor, item, defer=False, reason=""):
             if vote.deadline is not None:
                 _require_written_quorum(vote, council, members, tally)
                 data["written_procedure"] = True
+            # The casting vote is the presiding officer's own vote on the item.
             chair_cast = vote.casts.filter(member=actor, cast_by=actor).first()
             result = rules.outcome(
                 tally=tally,
@@ -126,7 +148,8 @@ def decision_record(*, actor, item, defer=False, reason=""):
             actor=actor,
             action="votes.decision.record",
             target=decision,
-            data={"reference": reference, "outcome": decision.outcome},
+            data={"reference": reference, "outcome": decision.outcome}
+            | ({"reason": reason} if defer else {}),
         )
     return decision
 
@@ -150,11 +173,12 @@ def _require_written_quorum(vote, council, members, tally):
 
 
 def decision_publish(*, actor, decision):
-    """The maire de quartier publishes a decision: it becomes public, the initiative
-    moves on, the ledger's COMMIT is posted in the same transaction (the amount must
-    still be available in the fund), and the author is told."""
-    council = decision.item.session.council
-    require_chair(actor, council)
+    """The item's presiding officer publishes its decision (the maire de quartier,
+    unless author of the dossier or interested in it): it becomes public, the
+    initiative moves on, the ledger's COMMIT is posted in the same transaction (the
+    amount must still be available in the fund), and the author is told. Publication
+    comes after the session: presence at it does not count."""
+    require_presiding(actor, decision.item, in_session=False)
     with transaction.atomic():
         decision = (
             Decision.objects.select_for_update(of=("self",))

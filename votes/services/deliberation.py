@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.errors import DomainError, PermissionDenied
+from accounts.text import clean_text
 from fonds.notifications import notify_author
 from votes.models import Council, Message
 from votes.predicates import can_read_deliberation
@@ -14,11 +15,11 @@ MAX_BODY = 5000
 
 
 def _clean(body):
-    body = (body or "").strip()
+    """The message as typed, stripped: not empty, at most ``MAX_BODY`` characters, no
+    control character but line breaks and tabs (PostgreSQL cannot store a NUL)."""
+    body = clean_text(body, max_length=MAX_BODY, field="body")
     if not body:
         raise DomainError(_("Le message est vide."), field="body")
-    if len(body) > MAX_BODY:
-        raise DomainError(_("%(n)d caractères au plus.") % {"n": MAX_BODY}, field="body")
     return body
 
 

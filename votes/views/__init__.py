@@ -2,6 +2,9 @@
 decision pages. Every action is a POST handled by one service; errors come back as
 messages, and the page reloads (post/redirect/get)."""
 
+import datetime
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
@@ -14,14 +17,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.errors import DomainError
 from accounts.models import User
+from accounts.text import clean_text
 from fonds.selectors import budget_totals
 from votes.models import AgendaItem, Interest, Message, Session, Vote
-from votes.predicates import can_read_deliberation, is_chair_of_council, is_member_of
-from votes.selectors import councils_for, minutes_context, public_decisions, thread
+from votes.predicates import can_read_deliberation, is_member_of
+from votes.selectors import councils_for, minutes_context, public_decisions, thread, vote_progress
 from votes.services import (
     answer_post,
     attendance_record,
-    decision_publish,
     decision_record,
     interest_declare,
     item_summarise,
@@ -34,9 +37,22 @@ from votes.services import (
     vote_cast,
     vote_close,
     vote_open,
-    vote_tally,
     voting_rights,
 )
+from votes.services.ballots import item_designate_acting_chair
+from votes.services.common import (
+    acting_chair_candidates,
+    is_presiding,
+    presence_applies,
+    session_presidents,
+)
+
+# An id typed into a form: ASCII digits only (``str.isdigit`` accepts "²"), and few
+# enough of them to fit a database integer.
+ID = re.compile(r"[0-9]{1,18}")
+MAX_PRESENT = 500
+MAX_SUMMARY = 5000
+MAX_NOTE = 300
 
 
 def _run(request, action, success):
@@ -66,8 +82,55 @@ def _session_for(request, pk):
     return session
 
 
-def _users(ids):
-    return list(User.objects.filter(pk__in=[i for i in ids if str(i).isdigit()]))
+def _id(value):
+    """The id typed into a form field, or a French error."""
+    if not isinstance(value, str) or not ID.fullmatch(value):
+        raise DomainError(_("Choix invalide : recommencez depuis la page."))
+    return int(value)
+
+
+def _user(value):
+    """The person an id names: a French error if the id is malformed, a 404 if nobody
+    has it (a member of the council or not: the service decides)."""
+    return get_object_or_404(User, pk=_id(value))
+
+
+def _users(values):
+    if len(values) > MAX_PRESENT:
+        raise DomainError(_("Choix invalide : recommencez depuis la page."))
+    ids = {_id(value) for value in values}
+    users = list(User.objects.filter(pk__in=ids))
+    if len(users) != len(ids):
+        raise DomainError(_("Seuls les membres en exercice du conseil sont pointés."))
+    return users
+
+
+def _session_actions(request, session):
+    user, post = request.user, request.POST
+    return {
+        "attendance": (
+            lambda: attendance_record(
+                actor=user, session=session, present=_users(post.getlist("present"))
+            ),
+            _("Présences enregistrées."),
+        ),
+        "proxy": (
+            lambda: proxy_record(
+                actor=user,
+                session=session,
+                giver=_user(post.get("giver")),
+                holder=_user(post.get("holder")),
+            ),
+            _("Pouvoir enregistré."),
+        ),
+        "open": (lambda: session_open(actor=user, session=session), _("Séance ouverte.")),
+        "no_quorum": (
+            lambda: session_close_without_quorum(actor=user, session=session),
+            _("Séance close faute de quorum."),
+        ),
+        "close": (lambda: session_close(actor=user, session=session), _("Séance close.")),
+        "sign": (lambda: minutes_sign(actor=user, session=session), _("Procès-verbal signé.")),
+    }
 
 
 @login_required
@@ -75,38 +138,15 @@ def session_detail(request, pk):
     session = _session_for(request, pk)
     user = request.user
     if request.method == "POST":
+        actions = _session_actions(request, session)
         action = request.POST.get("action")
-        actions = {
-            "attendance": (
-                lambda: attendance_record(
-                    actor=user, session=session, present=_users(request.POST.getlist("present"))
-                ),
-                _("Présences enregistrées."),
-            ),
-            "proxy": (
-                lambda: proxy_record(
-                    actor=user,
-                    session=session,
-                    giver=get_object_or_404(User, pk=request.POST.get("giver") or 0),
-                    holder=get_object_or_404(User, pk=request.POST.get("holder") or 0),
-                ),
-                _("Pouvoir enregistré."),
-            ),
-            "open": (lambda: session_open(actor=user, session=session), _("Séance ouverte.")),
-            "no_quorum": (
-                lambda: session_close_without_quorum(actor=user, session=session),
-                _("Séance close faute de quorum."),
-            ),
-            "close": (lambda: session_close(actor=user, session=session), _("Séance close.")),
-            "sign": (lambda: minutes_sign(actor=user, session=session), _("Procès-verbal signé.")),
-        }
         if action not in actions:
             raise Http404
         _run(request, *actions[action])
         return redirect("council_session", pk=session.pk)
     context = minutes_context(session)
     context |= {
-        "is_chair": is_chair_of_council(user, session.council),
+        "presides_session": user.pk in session_presidents(session),
         "present_ids": {m.user_id for m, present in context["mandates"] if present},
     }
     return render(request, "votes/session_detail.html", context)
@@ -125,7 +165,7 @@ def _item_for(request, pk):
 def item_detail(request, pk):
     item = _item_for(request, pk)
     user = request.user
-    vote = item.votes.order_by("-opened_at").first()
+    vote = item.votes.first()  # one vote per item
     if request.method == "POST":
         _item_action(request, item, vote)
         return redirect("council_item", pk=item.pk)
@@ -139,6 +179,12 @@ def item_detail(request, pk):
         )
         model = vote.participations if vote.mode == Vote.Mode.SECRET else vote.casts
         cast_done = set(model.values_list("member_id", flat=True))
+    in_session = presence_applies(item, vote)
+    decision = item.decisions.order_by("-recorded_at").first()
+    presides_session = user.pk in session_presidents(item.session)
+    candidates = []
+    if presides_session and decision is None and item.session.status != Session.Status.CLOSED:
+        candidates = acting_chair_candidates(item, in_session=in_session)
     return render(
         request,
         "votes/item_detail.html",
@@ -148,23 +194,28 @@ def item_detail(request, pk):
             "totals": budget_totals(initiative),
             "thread": thread(initiative),
             "vote": vote,
-            "tally": vote_tally(vote) if vote else None,
+            "progress": vote_progress(vote) if vote else None,
             "rights": [r for r in rights if r.on_behalf_of.id not in cast_done],
-            "is_chair": is_chair_of_council(user, item.session.council),
+            "presides": is_presiding(user, item, in_session=in_session),
+            "can_publish": decision is not None
+            and not decision.is_published
+            and is_presiding(user, item, in_session=False),
+            "presides_session": presides_session,
+            "candidates": candidates,
             "is_member": is_member_of(user, item.session.council),
             "interests": Interest.objects.filter(item=item).select_related("user"),
             "has_interest": Interest.objects.filter(item=item, user=user).exists(),
-            "decision": item.decisions.order_by("-recorded_at").first(),
+            "decision": decision,
             "modes": Vote.Mode.choices,
         },
     )
 
 
-def _item_action(request, item, vote):
+def _item_actions(request, item, vote):
+    """The POST actions of an item's page, each one service. Publication is not one of
+    them: it has its confirmation page (``votes.views.publication``)."""
     user, post = request.user, request.POST
-    action = post.get("action")
-    decision = item.decisions.order_by("-recorded_at").first()
-    actions = {
+    return {
         "message": (
             lambda: message_post(
                 actor=user,
@@ -175,8 +226,20 @@ def _item_action(request, item, vote):
             _("Message publié."),
         ),
         "interest": (
-            lambda: interest_declare(actor=user, item=item, note=post.get("note", "")),
+            lambda: interest_declare(
+                actor=user,
+                item=item,
+                note=clean_text(
+                    post.get("note"), max_length=MAX_NOTE, multiline=False, field="note"
+                ),
+            ),
             _("Intérêt déclaré : vous ne prendrez pas part au vote sur ce point."),
+        ),
+        "designate": (
+            lambda: item_designate_acting_chair(
+                actor=user, item=item, member=_user(post.get("member"))
+            ),
+            _("Membre désigné pour présider ce point."),
         ),
         "vote_open": (
             lambda: vote_open(
@@ -205,27 +268,40 @@ def _item_action(request, item, vote):
             _("Décision enregistrée."),
         ),
         "summary": (
-            lambda: item_summarise(actor=user, item=item, summary=post.get("summary", "")),
+            lambda: item_summarise(
+                actor=user,
+                item=item,
+                summary=clean_text(post.get("summary"), max_length=MAX_SUMMARY, field="summary"),
+            ),
             _("Résumé des débats enregistré."),
         ),
-        "publish": (
-            lambda: decision_publish(actor=user, decision=_require(decision)),
-            _("Décision publiée ; l'engagement est inscrit au grand livre."),
-        ),
     }
+
+
+def _item_action(request, item, vote):
+    actions = _item_actions(request, item, vote)
+    action = request.POST.get("action")
     if action not in actions:
         raise Http404
     _run(request, *actions[action])
 
 
 def _deadline(value):
-    """The deadline of a written procedure, typed as a local date and time."""
+    """The deadline of a written procedure, typed as a local date and time. A date that
+    does not exist (31 February) or lies beyond the calendar is unreadable, not a 500."""
     if not value:
         return None
-    moment = parse_datetime(value)
-    if moment is None:
-        raise DomainError(_("Date limite illisible."), field="deadline")
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    unreadable = DomainError(_("Date limite illisible."), field="deadline")
+    try:
+        moment = parse_datetime(str(value))
+        if moment is None:
+            raise unreadable
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        moment.astimezone(datetime.UTC)  # beyond year 1..9999 once in UTC
+    except (ValueError, OverflowError):
+        raise unreadable from None
+    return moment
 
 
 def _require(value):
@@ -235,28 +311,21 @@ def _require(value):
 
 
 def _behalf(user, value):
-    if not value or str(value) == str(user.pk):
+    if not value or value == str(user.pk):
         return None
-    return get_object_or_404(User, pk=value if str(value).isdigit() else 0)
+    return _user(value)
 
 
 @login_required
 def vote_tally_json(request, pk):
-    vote = get_object_or_404(Vote.objects.select_related("item__session__council"), pk=pk)
-    if not is_chair_of_council(request.user, vote.item.session.council):
-        raise Http404
-    tally = vote_tally(vote)
-    _members, eligible, _recused = voting_rights(vote)
-    return JsonResponse(
-        {
-            "for": tally.for_,
-            "against": tally.against,
-            "abstain": tally.abstain,
-            "ballots": tally.ballots,
-            "expected": len(eligible),
-            "status": vote.status,
-        }
+    """The presiding officer's live view of a vote: how many have voted — and, except
+    for a secret vote still open, the counts."""
+    vote = get_object_or_404(
+        Vote.objects.select_related("item__session__council", "item__initiative"), pk=pk
     )
+    if not is_presiding(request.user, vote.item, in_session=vote.deadline is None):
+        raise Http404
+    return JsonResponse(vote_progress(vote))
 
 
 def minutes_pdf(request, pk):
