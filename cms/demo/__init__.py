@@ -15,7 +15,7 @@ from .accounts import DEMO_PASSWORD, demo_accounts, demo_residents
 from .catalogue import DOSSIERS, RESIDENTS
 from .clock import Calendar, Clock
 from .commune import demo_commune, demo_quartiers
-from .councils import demo_councils, demo_open_session
+from .councils import demo_councils, demo_open_session, demo_planned_session
 from .history import World, play
 from .initiatives import demo_funds, demo_themes
 from .pages import demo_pages, demo_quartier_pages
@@ -40,6 +40,7 @@ def _build():
     if not Initiative.objects.filter(fund__in=funds).exists():
         play(world)
     demo_open_session(world.councils[world.first_quartier], world.instructor, _waiting(world))
+    demo_planned_session(world.councils[PLANNED_IN], world.instructor)
     return {
         "quartiers": list(world.quartiers),
         "accounts": world.accounts,
@@ -68,6 +69,10 @@ def _setup(calendar, clock):
         themes=demo_themes(),
         residents=demo_residents(RESIDENTS, quartiers),
     )
+
+
+# The quartier whose council meets next, in a fortnight.
+PLANNED_IN = "Les Tilleuls"
 
 
 def _waiting(world):

@@ -2,6 +2,7 @@
 decisions published (with the ledger's COMMIT) and their minutes signed — and, in the
 first quartier, a session open today. All through the services."""
 
+import datetime
 from functools import partial
 
 from django.utils import timezone
@@ -22,6 +23,7 @@ from votes.services import (
     minutes_sign,
     proxy_record,
     session_close,
+    session_convene,
     session_open,
     session_plan,
     vote_cast,
@@ -211,7 +213,12 @@ def sitting_hold(world, sitting):
 def _decide(row, item, people):
     chair = people[0]
     if item.defer:
-        return decision_record(actor=chair, item=row, defer=True)
+        return decision_record(
+            actor=chair,
+            item=row,
+            defer=True,
+            reason="Dans l'attente de l'accord du bailleur sur l'emplacement des bancs.",
+        )
     amount = item.amount or row.initiative.requested_amount
     vote = vote_open(actor=chair, item=row, mode=item.mode, proposed_amount=amount)
     by_id = {person.pk: person for person in people}
@@ -264,4 +271,27 @@ def demo_open_session(council, instructor, waiting):
         agenda_add(actor=instructor, session=session, initiative=waiting)
     attendance_record(actor=people[0], session=session, present=people[:4])
     session_open(actor=people[0], session=session)
+    return session
+
+
+def demo_planned_session(council, instructor):
+    """In a fortnight, a public session of ``council`` planned by its chair, its agenda
+    made of the quartier's admissible dossiers, its convocation sent."""
+    if Session.objects.filter(council=council, status=Session.Status.PLANNED).exists():
+        return None
+    chair = seats(council)[0]
+    day = timezone.localtime() + datetime.timedelta(days=14)
+    session = session_plan(
+        actor=chair,
+        council=council,
+        starts_at=day.replace(hour=18, minute=30, second=0, microsecond=0),
+        place=f"Salle polyvalente, maison de quartier {council.quartier.name}",
+        is_public=True,
+    )
+    waiting = Initiative.objects.filter(
+        fund__quartier=council.quartier, status=Initiative.Status.ADMISSIBLE
+    ).order_by("pk")
+    for initiative in waiting:
+        agenda_add(actor=instructor, session=session, initiative=initiative)
+    session_convene(actor=chair, session=session)
     return session

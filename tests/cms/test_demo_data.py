@@ -264,3 +264,22 @@ def test_a_quartier_is_created_with_a_checked_outline(db):
         quartier_create(actor=None, name="Saint-Jean", outline={"type": "Polygon"})
     assert not Quartier.objects.filter(name="Saint-Jean").exists()
     assert quartier_create(actor=None, name="Saint-Jean", outline=SQUARE).outline == SQUARE
+
+
+def test_every_council_has_a_vice_chair_and_one_council_meets_in_a_fortnight(demo, client):
+    from votes.models import Council, Mandate
+
+    for council in Council.objects.all():
+        seats = Counter(
+            Mandate.objects.in_office().filter(council=council).values_list("role", flat=True)
+        )
+        assert seats[Mandate.Role.CHAIR] == 1 and seats[Mandate.Role.VICE_CHAIR] == 1, council
+    planned = Session.objects.get(status=Session.Status.PLANNED)
+    assert planned.is_public and planned.convened_at is not None
+    assert timezone.localdate(planned.starts_at) > timezone.localdate()
+    agenda = [item.initiative for item in planned.items.order_by("position")]
+    assert agenda and all(initiative.status == Status.ON_AGENDA for initiative in agenda)
+    assert {initiative.fund.quartier_id for initiative in agenda} == {planned.council.quartier_id}
+    page = client.get("/seances/").content.decode()
+    assert planned.place in page
+    assert all(initiative.title in page for initiative in agenda)
