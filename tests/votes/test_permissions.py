@@ -7,6 +7,8 @@ role's attempt must raise PermissionDenied and write nothing. Mandates decide, n
 groups: the two last columns hold the chair's and the council member's role group for
 the quartier without any mandate on the council."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
@@ -18,6 +20,8 @@ from tests.votes.conftest import db_state
 from votes.models import AgendaItem, Council, Decision, Session, Vote
 from votes.services import (
     agenda_add,
+    agenda_move,
+    agenda_remove,
     attendance_record,
     decision_publish,
     decision_record,
@@ -26,8 +30,10 @@ from votes.services import (
     minutes_sign,
     proxy_record,
     session_close,
+    session_convene,
     session_open,
     session_plan,
+    session_update,
     vote_cast,
     vote_close,
     vote_open,
@@ -56,6 +62,10 @@ ROLES = (
 PERMISSIONS = {
     "session_plan":      (Y,    N,     N,     Y,    N,     Y,    N,    N,    N,     N),
     "agenda_add":        (Y,    N,     N,     Y,    N,     Y,    N,    N,    N,     N),
+    "session_update":    (Y,    N,     N,     Y,    N,     Y,    N,    N,    N,     N),
+    "agenda_move":       (Y,    N,     N,     Y,    N,     Y,    N,    N,    N,     N),
+    "agenda_remove":     (Y,    N,     N,     Y,    N,     Y,    N,    N,    N,     N),
+    "session_convene":   (Y,    N,     N,     Y,    N,     Y,    N,    N,    N,     N),
     "attendance_record": (Y,    N,     N,     N,    N,     N,    N,    N,    N,     N),
     "proxy_record":      (Y,    N,     N,     N,    N,     N,    N,    N,    N,     N),
     "session_open":      (Y,    N,     N,     N,    N,     N,    N,    N,    N,     N),
@@ -74,7 +84,7 @@ PERMISSIONS = {
 
 def test_the_table_covers_every_action_and_role():
     assert all(len(row) == len(ROLES) for row in PERMISSIONS.values())
-    assert len(PERMISSIONS) == 14
+    assert len(PERMISSIONS) == 18
 
 
 @pytest.fixture
@@ -102,6 +112,27 @@ def _planned(ctx):
 
 def _on_agenda(ctx):
     return agenda_add(actor=ctx["instructor"], session=ctx["session"], initiative=ctx["dossier"])
+
+
+def _two_on_agenda(ctx):
+    _on_agenda(ctx)
+    return agenda_add(
+        actor=ctx["instructor"],
+        session=ctx["session"],
+        initiative=ctx["make_admissible"](),
+    )
+
+
+def _convocable(ctx):
+    """On the agenda, the session a day ahead: the convocation can be sent."""
+    _on_agenda(ctx)
+    session_update(
+        actor=ctx["chair"],
+        session=ctx["session"],
+        starts_at=timezone.now() + datetime.timedelta(days=1),
+        place=ctx["session"].place,
+        is_public=True,
+    )
 
 
 def _attended(ctx):
@@ -167,6 +198,30 @@ ACTIONS = {
             session=fresh(Session, ctx["session"]),
             initiative=fresh(Initiative, ctx["dossier"]),
         ),
+    ),
+    "session_update": (
+        _planned,
+        lambda actor, ctx, _: session_update(
+            actor=actor,
+            session=fresh(Session, ctx["session"]),
+            starts_at=timezone.now() + datetime.timedelta(days=2),
+            place="Salle du conseil",
+            is_public=False,
+        ),
+    ),
+    "agenda_move": (
+        _two_on_agenda,
+        lambda actor, ctx, item: agenda_move(
+            actor=actor, item=fresh(AgendaItem, item), direction="up"
+        ),
+    ),
+    "agenda_remove": (
+        _on_agenda,
+        lambda actor, ctx, item: agenda_remove(actor=actor, item=fresh(AgendaItem, item)),
+    ),
+    "session_convene": (
+        _convocable,
+        lambda actor, ctx, _: session_convene(actor=actor, session=fresh(Session, ctx["session"])),
     ),
     "attendance_record": (
         _planned,
@@ -251,7 +306,16 @@ def attempt(act, actor):
 
 @pytest.mark.parametrize("action", list(PERMISSIONS))
 def test_permissions(
-    action, council, members, chair, session, admissible, instructor, credited, actors
+    action,
+    council,
+    members,
+    chair,
+    session,
+    admissible,
+    make_admissible,
+    instructor,
+    credited,
+    actors,
 ):
     ctx = {
         "council": council,
@@ -260,6 +324,7 @@ def test_permissions(
         "session": session,
         "dossier": admissible,
         "instructor": instructor,
+        "make_admissible": make_admissible,
     }
     prepare, act = ACTIONS[action]
     target = prepare(ctx)
