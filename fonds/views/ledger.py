@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from accounts.errors import DomainError
 from accounts.forms import add_domain_error
 from accounts.predicates import is_administrator, is_instructor_of
+from fonds.forms import DateInput
 from fonds.ledger import canonical_content, ledger_credit, ledger_disburse, ledger_release
 from fonds.models import Fund, Grant, LedgerTransaction
 from fonds.money import format_euros, parse_amount
@@ -55,12 +56,8 @@ class LedgerFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("Toutes"))] + list(LedgerTransaction.Kind.choices),
     )
-    since = forms.DateField(
-        label=gettext_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=gettext_lazy("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=gettext_lazy("Du"), required=False, widget=DateInput())
+    until = forms.DateField(label=gettext_lazy("Au"), required=False, widget=DateInput())
 
 
 def fund_ledger(request, slug):
@@ -208,9 +205,7 @@ class PaymentForm(forms.Form):
     payment_reference = forms.CharField(
         label=gettext_lazy("Référence du paiement (mandat, virement)"), max_length=100
     )
-    payment_date = forms.DateField(
-        label=gettext_lazy("Date du paiement"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    payment_date = forms.DateField(label=gettext_lazy("Date du paiement"), widget=DateInput())
     key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
     def clean_payment_date(self):
