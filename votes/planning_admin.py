@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.menu import MenuItem
 
+from accounts.backoffice import admin_forbidden
 from accounts.predicates import has_role, is_administrator
 from accounts.roles import Role
 from votes.selectors import councils_to_prepare, sessions_of
@@ -34,12 +35,7 @@ def may_see_menu_item(user):
 def sessions_view(request):
     councils = councils_to_prepare(request.user)
     if not councils:
-        return TemplateResponse(
-            request,
-            "fonds/admin/forbidden.html",
-            {"message": _("Vous ne préparez les séances d'aucun conseil.")},
-            status=403,
-        )
+        return admin_forbidden(request, _("Vous ne préparez les séances d'aucun conseil."))
     return TemplateResponse(
         request,
         "votes/planning/admin_sessions.html",

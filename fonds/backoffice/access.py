@@ -1,8 +1,8 @@
 """Who reaches the back-office pages, and which quartiers each person sees there."""
 
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
+from accounts.backoffice import admin_forbidden
 from accounts.predicates import has_role, is_administrator, is_instructor_of
 from accounts.roles import Role
 from fonds.models import Quartier
@@ -44,11 +44,7 @@ def can_open_dossier(user, initiative):
 
 
 def forbidden(request, message=None):
-    """A real 403 page inside the admin frame. (Raising PermissionDenied in a Wagtail
-    admin view would redirect to the dashboard with a 302 instead.)"""
-    return TemplateResponse(
-        request,
-        "fonds/admin/forbidden.html",
-        {"message": message or _("Ce dossier relève d'un autre quartier que les vôtres.")},
-        status=403,
+    """The admin's 403 page, for a dossier of another quartier by default."""
+    return admin_forbidden(
+        request, message or _("Ce dossier relève d'un autre quartier que les vôtres.")
     )
