@@ -79,6 +79,19 @@ def _upright(image):
     return image if method is None else image.transpose(method)
 
 
+def _whole(data, image_format):
+    """The file ends where its format says it does. Pillow alone cannot be trusted with
+    this: a library loaded in the same process (WeasyPrint) sets its global
+    LOAD_TRUNCATED_IMAGES, after which a cut-off file decodes with grey filling."""
+    if image_format == "JPEG":
+        return data.rstrip(b"\0").endswith(b"\xff\xd9")
+    if image_format == "PNG":
+        return b"IEND" in data[-16:]
+    if image_format == "WEBP":
+        return int.from_bytes(data[4:8], "little") + 8 <= len(data)
+    return True
+
+
 def checked_photo(upload):
     """The upload re-encoded without its metadata (location, camera) if it is a JPEG,
     PNG or WebP image within the size limits. The pixels are first turned the way the
@@ -90,6 +103,8 @@ def checked_photo(upload):
             probe.verify()
         if image_format not in PHOTO_FORMATS:
             raise DomainError(_("La photo doit être au format JPEG, PNG ou WebP."), code="format")
+        if not _whole(data, image_format):
+            raise OSError("truncated image")
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_PHOTO_PIXELS:
                 raise DomainError(_("La photo a trop de pixels."), code="too_large")

@@ -692,3 +692,14 @@ def test_accepted_photo_formats(
         initiative_set_photo(actor=author, initiative=first, upload=photo_upload(fmt=fmt))
     [new] = stored_files()
     assert new != old, "the replaced photo is removed after commit"
+
+
+@pytest.mark.parametrize("case", ["truncated-jpeg", "jpeg-header-only"])
+def test_a_cut_off_photo_is_refused_even_once_weasyprint_is_loaded(case, draft, author):
+    """WeasyPrint (the minutes' PDF) sets Pillow's LOAD_TRUNCATED_IMAGES for the whole
+    process; a cut-off photo must still be refused."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    test_bad_photo(case, draft, author)
