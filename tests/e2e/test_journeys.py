@@ -75,6 +75,12 @@ def snap(axe, screenshot, defects):
     return take
 
 
+def reauthenticate_if_asked(page):
+    if "/comptes/reauthenticate/" in page.url:
+        page.get_by_label(re.compile("Mot de passe")).fill(DEMO_PASSWORD)
+        page.get_by_label(re.compile("Mot de passe")).press("Enter")
+
+
 def no_horizontal_scroll(page):
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -365,7 +371,14 @@ def test_chair_journey(demo, new_context, snap, defects):
     chair.get_by_role("button", name="Enregistrer la décision").click()
     expect(chair.locator("main")).to_contain_text(re.compile(r"CQ-BELLEVUE-\d{4}-\d{3}"))
     reference = re.search(r"CQ-BELLEVUE-\d{4}-\d{3}", chair.locator("main").inner_text()).group(0)
-    chair.get_by_role("button", name="Publier la décision").click()
+    # Publication: a confirmation page shows the ledger effect, after a fresh login
+    # if the last one is not recent.
+    chair.get_by_role("link", name="Publier la décision").click()
+    reauthenticate_if_asked(chair)
+    expect(chair.get_by_role("heading", level=1)).to_have_text(f"Publier la décision {reference}")
+    snap(chair, "publication-confirmation")
+    chair.get_by_role("button", name="Confirmer la publication et l'engagement").click()
+    reauthenticate_if_asked(chair)
     expect(chair.locator(".messages")).to_contain_text("Décision publiée")
     snap(chair, "decision-publiee")
 
