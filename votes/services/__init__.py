@@ -1,12 +1,10 @@
+from .agenda import agenda_add, agenda_move, agenda_remove
 from .ballots import vote_cast, vote_close, vote_open, vote_tally, voting_rights
 from .convocations import session_convene
 from .councils import council_create, council_update, mandate_end, mandate_grant
 from .decisions import decision_publish, decision_record, published_decisions
 from .deliberation import answer_post, message_post
 from .sessions import (
-    agenda_add,
-    agenda_move,
-    agenda_remove,
     attendance_record,
     interest_declare,
     item_summarise,
