@@ -398,7 +398,9 @@ def _quartiers():
     return RoleAssignment._meta.get_field("quartier").related_model.objects
 
 
-def _date(value, field):
+def payload_date(value, field):
+    """A date of an invitation's payload (ISO text), or ``None``; a French error naming
+    ``field`` when it is not a date."""
     if value in (None, ""):
         return None
     if isinstance(value, datetime.date):
@@ -424,8 +426,8 @@ def _clean_staff_role(*, actor, email, payload):
         quartier_id = None
     elif quartier_id is not None and not _quartiers().filter(pk=quartier_id).exists():
         raise DomainError(_("Ce quartier n'existe pas."), field="quartier")
-    starts_on = _date(payload.get("starts_on"), "starts_on") or timezone.localdate()
-    ends_on = _date(payload.get("ends_on"), "ends_on")
+    starts_on = payload_date(payload.get("starts_on"), "starts_on") or timezone.localdate()
+    ends_on = payload_date(payload.get("ends_on"), "ends_on")
     if ends_on is not None and ends_on < starts_on:
         raise DomainError(_("Le dernier jour précède le premier."), field="ends_on")
     if ends_on is not None and ends_on < timezone.localdate():
@@ -445,12 +447,9 @@ def _accept_staff_role(*, invitation, user):
         quartier = _quartiers().filter(pk=payload["quartier"]).first()
         if quartier is None:
             raise DomainError(_("Le quartier de cette invitation n'existe plus."))
-    today = timezone.localdate()
-    ends_on = _date(payload.get("ends_on"), "ends_on")
-    if ends_on is not None and ends_on < today:
-        raise DomainError(_("La période de ce rôle est terminée : l'invitation ne vaut plus."))
-    # A role taken up late starts the day it is accepted, never before.
-    starts_on = max(_date(payload["starts_on"], "starts_on"), today)
+    starts_on, ends_on = accepted_period(
+        payload, ended=_("La période de ce rôle est terminée : l'invitation ne vaut plus.")
+    )
     return role_grant(
         actor=invitation.invited_by,
         user=user,
@@ -461,9 +460,20 @@ def _accept_staff_role(*, invitation, user):
     )
 
 
+def accepted_period(payload, *, ended):
+    """The first and last days of a right taken up on acceptance: it starts the day it
+    is accepted at the earliest — never a right in the past — and ``ended`` (a French
+    message) refuses it once its last day has passed."""
+    today = timezone.localdate()
+    ends_on = payload_date(payload.get("ends_on"), "ends_on")
+    if ends_on is not None and ends_on < today:
+        raise DomainError(ended)
+    return max(payload_date(payload["starts_on"], "starts_on"), today), ends_on
+
+
 def _period(payload):
-    starts_on = _date(payload.get("starts_on"), "starts_on")
-    ends_on = _date(payload.get("ends_on"), "ends_on")
+    starts_on = payload_date(payload.get("starts_on"), "starts_on")
+    ends_on = payload_date(payload.get("ends_on"), "ends_on")
     start = formats.date_format(starts_on, "DATE_FORMAT") if starts_on else ""
     if ends_on:
         return _("du %(start)s au %(end)s") % {

@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.dbutils import constraint_violated
 from accounts.errors import DomainError, PermissionDenied
-from accounts.invitations import account_for_email, invitation_kind_register, invitation_send
+from accounts.invitations import (
+    accepted_period,
+    account_for_email,
+    invitation_kind_register,
+    invitation_send,
+    payload_date,
+)
 from accounts.models import Invitation
 from accounts.predicates import forget_rights, is_administrator
 from accounts.text import clean_text
@@ -204,17 +210,6 @@ def mandate_end(*, actor, mandate, ends_on, reason):
 MANDATE_INVITATION = "mandate"
 
 
-def _payload_date(value, field):
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.date):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        raise DomainError(_("Saisissez une date valide."), field=field) from None
-
-
 def _payload_council(payload):
     council_id = payload.get("council")
     council = None
@@ -247,8 +242,8 @@ def mandate_invitations(council):
 def _invitation_clean(*, actor, email, payload):
     council = _payload_council(payload)
     role = payload.get("role")
-    starts_on = _payload_date(payload.get("starts_on"), "starts_on")
-    ends_on = _payload_date(payload.get("ends_on"), "ends_on")
+    starts_on = payload_date(payload.get("starts_on"), "starts_on")
+    ends_on = payload_date(payload.get("ends_on"), "ends_on")
     if ends_on is not None and ends_on < timezone.localdate():
         raise DomainError(_("Cette période est déjà terminée."), field="ends_on")
     _check_mandate(
@@ -269,12 +264,9 @@ def _invitation_clean(*, actor, email, payload):
 def _invitation_accept(*, invitation, user):
     payload = invitation.payload
     council = _payload_council(payload)
-    today = timezone.localdate()
-    ends_on = _payload_date(payload.get("ends_on"), "ends_on")
-    if ends_on is not None and ends_on < today:
-        raise DomainError(_("La période de ce mandat est terminée : l'invitation ne vaut plus."))
-    # A seat taken up late starts the day it is accepted: never a right in the past.
-    starts_on = max(_payload_date(payload["starts_on"], "starts_on"), today)
+    starts_on, ends_on = accepted_period(
+        payload, ended=_("La période de ce mandat est terminée : l'invitation ne vaut plus.")
+    )
     return mandate_grant(
         actor=invitation.invited_by,
         council=council,
@@ -291,8 +283,8 @@ def _invitation_describe(payload):
         seat = Mandate.Role(payload.get("role")).label
     except ValueError:
         return ""
-    starts_on = _payload_date(payload.get("starts_on"), "starts_on")
-    ends_on = _payload_date(payload.get("ends_on"), "ends_on")
+    starts_on = payload_date(payload.get("starts_on"), "starts_on")
+    ends_on = payload_date(payload.get("ends_on"), "ends_on")
     values = {
         "seat": seat,
         "council": council or "?",
