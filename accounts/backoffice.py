@@ -270,9 +270,9 @@ def roles_view(request):
     return _render(request)
 
 
-def _run(request, form, action, *, failed, success):
-    """Runs ``action`` on a valid form; a refusal is shown on the form, nothing is
-    written."""
+def run_admin_form(request, form, action, *, failed, success, then):
+    """Runs ``action`` on a valid form, then says ``success`` and redirects to ``then``;
+    a refusal is shown on the form (``failed``) and nothing is written."""
     if not form.is_valid():
         return failed(form)
     try:
@@ -283,7 +283,13 @@ def _run(request, form, action, *, failed, success):
         form.add_domain_error(error)
         return failed(form)
     messages.success(request, success(form.cleaned_data))
-    return redirect("accounts_roles")
+    return redirect(then)
+
+
+def _run(request, form, action, *, failed, success):
+    return run_admin_form(
+        request, form, action, failed=failed, success=success, then="accounts_roles"
+    )
 
 
 @require_POST

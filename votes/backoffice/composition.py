@@ -22,6 +22,7 @@ from accounts.backoffice import (
     admin_forbidden,
     date_field,
     reason_field,
+    run_admin_form,
 )
 from accounts.errors import DomainError, PermissionDenied
 from accounts.invitations import (
@@ -176,17 +177,14 @@ def composition_view(request, pk):
 
 
 def _run(request, council, form, action, *, failed, success):
-    if not form.is_valid():
-        return failed(form)
-    try:
-        action(form.cleaned_data)
-    except PermissionDenied as error:
-        return admin_forbidden(request, error.message)
-    except DomainError as error:
-        form.add_domain_error(error)
-        return failed(form)
-    messages.success(request, success(form.cleaned_data))
-    return redirect("conseils:composition", pk=council.pk)
+    return run_admin_form(
+        request,
+        form,
+        action,
+        failed=failed,
+        success=success,
+        then=reverse("conseils:composition", args=[council.pk]),
+    )
 
 
 @require_POST
