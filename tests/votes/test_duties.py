@@ -38,7 +38,11 @@ from votes.services import (
     vote_open,
 )
 from votes.services.ballots import item_designate_acting_chair
-from votes.services.common import presiding_officer, require_chair, session_presidents
+from votes.services.common import (
+    presiding_officer,
+    require_session_chair,
+    session_presidents,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -137,8 +141,8 @@ def test_an_absent_chair_is_replaced_by_the_vice_chair_on_the_session_too(
     attendance_record(actor=chair, session=session, present=[*members[1:4], vice])
     assert session_presidents(session) == {vice.pk}
     with nothing_written(), pytest.raises(PermissionDenied, match="vice-président"):
-        require_chair(chair, session.council, session=session)
-    require_chair(vice, session.council, session=session)
+        require_session_chair(chair, session)
+    require_session_chair(vice, session)
     # An item-level action in session: the absent chair is not able to preside.
     assert presiding_officer(item, in_session=True).name == "Nadia Vice"
     # A publication, after the session, does not ask for presence.

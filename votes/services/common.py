@@ -6,7 +6,6 @@ from django.utils.translation import gettext as _
 from accounts.errors import DomainError, PermissionDenied
 from votes import rules
 from votes.models import AgendaItem, Attendance, Interest, Mandate, Proxy, Session
-from votes.predicates import is_chair_of_council
 
 
 def rule_member(mandate):
@@ -60,24 +59,16 @@ def session_presidents(session):
     return attending_chairs or attending_vices or chairs | vices
 
 
-def require_chair(actor, council, *, session=None):
-    """Session-level actions. Without ``session``: the chair of ``council`` in office
-    today. With it: the chair, or the vice-chair standing in (``session_presidents``)."""
-    if session is None:
-        allowed = is_chair_of_council(actor, council)
-    else:
-        allowed = actor.is_authenticated and actor.pk in session_presidents(session)
-    if not allowed:
+def require_session_chair(actor, session):
+    """Session-level actions: the chair, or the vice-chair standing in
+    (``session_presidents``)."""
+    if not (actor.is_authenticated and actor.pk in session_presidents(session)):
         raise PermissionDenied(
             _(
                 "Seul le maire de quartier qui préside ce conseil le peut (ou le "
                 "vice-président quand le maire est absent)."
             )
         )
-
-
-def require_session_chair(actor, session):
-    require_chair(actor, session.council, session=session)
 
 
 def require_attendance_taker(actor, session):
