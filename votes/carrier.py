@@ -32,7 +32,5 @@ def council_questions(initiatives):
     return dict(result)
 
 
-@dossier_panel("votes/planning/_carrier_agenda.html")
-def agenda_session(initiatives):
-    """The session each of the author's dossiers on an agenda waits for, with its date."""
-    return agenda_sessions(initiatives)
+# The session each of the author's dossiers on an agenda waits for, with its date.
+dossier_panel("votes/planning/_carrier_agenda.html")(agenda_sessions)

@@ -491,6 +491,10 @@ def test_the_carrier_sees_the_dossier_on_the_agenda(client, planned, instructor,
     client.force_login(admissible.author)
     for url in (reverse("my_space"), reverse("initiative_detail", args=[admissible.pk])):
         assert "Inscrite à l'ordre du jour" in unescape(client.get(url).content.decode())
+    # « Mon espace » also says which session, at what time.
+    space = unescape(client.get(reverse("my_space")).content.decode())
+    local = timezone.localtime(planned.starts_at)
+    assert "Inscrite à l'ordre du jour de la séance du" in space and f"{local:%H:%M}" in space
 
 
 @pytest.mark.parametrize(
