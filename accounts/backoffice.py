@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 
 from .errors import DomainError, PermissionDenied
+from .ids import IdChoiceField
 from .invitations import (
     STAFF_ROLE,
     State,
@@ -152,7 +153,7 @@ ROLE_CHOICES = [
 
 class RoleFields(DescribedForm):
     role = forms.ChoiceField(label=_("Rôle"), choices=ROLE_CHOICES)
-    quartier = forms.ModelChoiceField(
+    quartier = IdChoiceField(
         label=_("Quartier (agent instructeur)"),
         queryset=RoleAssignment.objects.none(),
         required=False,

@@ -282,7 +282,7 @@ def invitation_accept(*, token, user):
             raise PermissionDenied(_("Cette invitation est adressée à une autre adresse."))
         handler = invitation_kind(invitation.kind)
         sender = invitation.invited_by
-        if sender is not None and not handler.permitted(sender):
+        if not handler.permitted(sender):
             raise DomainError(
                 _(
                     "Cette invitation n'est plus valable : la personne qui l'a envoyée n'en a "
@@ -514,8 +514,9 @@ def role_invite(*, actor, email, role, quartier=None, starts_on=None, ends_on=No
 
 
 def _administrators_only(user):
-    """``None`` is the system."""
-    return user is None or is_administrator(user)
+    """Administrators. Not the system: the role is granted, when the person accepts,
+    in the name of the administrator who invited them."""
+    return is_administrator(user)
 
 
 invitation_kind_register(

@@ -11,10 +11,16 @@ from .periods import in_force
 from .roles import MFA_ROLES, Role
 
 
+def _signed_in(user):
+    """A person logged in. ``None`` (no actor at all) and the system
+    (``accounts.system``) are not: they hold no right through these predicates."""
+    return user is not None and user.is_authenticated
+
+
 def _roles(user):
     """The (role, quartier_id) pairs of the staff roles a user holds today, cached on
     the user object for the length of a request."""
-    if not user.is_authenticated:
+    if not _signed_in(user):
         return frozenset()
     cached = getattr(user, "_role_pairs", None)
     if cached is None:
@@ -26,7 +32,7 @@ def _roles(user):
 def council_seats(user):
     """The (quartier_id, mandate role) pairs of the council seats a user holds today,
     cached on the user object for the length of a request."""
-    if not user.is_authenticated:
+    if not _signed_in(user):
         return frozenset()
     cached = getattr(user, "_council_seats", None)
     if cached is None:
@@ -54,7 +60,7 @@ def has_role(user, role, quartier=None):
 
 
 def is_administrator(user):
-    return user.is_authenticated and (user.is_superuser or has_role(user, Role.ADMINISTRATOR))
+    return _signed_in(user) and (user.is_superuser or has_role(user, Role.ADMINISTRATOR))
 
 
 def is_instructor_of(user, quartier):

@@ -8,14 +8,19 @@ from .errors import DomainError, PermissionDenied
 from .models import RoleAssignment, User
 from .predicates import can_edit_profile, forget_rights, is_administrator
 from .roles import ADMIN_ROLES, STAFF_ROLES, Role, group_for_role
+from .system import is_system
 from .text import clean_text
 
 PROFILE_FIELDS = ("display_name", "quartier", "language")
+# Changed, but not copied into the append-only audit log: a name lives in the account
+# row only, which erasure pseudonymises.
+UNLOGGED_VALUES = frozenset({"display_name"})
 
 
 def profile_update(*, actor, user, display_name, quartier, language):
     """Change a user's display name, quartier of residence and language. Only the user
-    themself or an administrator may; the audit row records what changed."""
+    themself or an administrator may; the audit row records what changed (the name
+    itself is not copied there)."""
     if not can_edit_profile(actor, user):
         raise PermissionDenied()
     display_name = (display_name or "").strip()
@@ -30,7 +35,9 @@ def profile_update(*, actor, user, display_name, quartier, language):
         for field in PROFILE_FIELDS:
             before, after = getattr(locked, field), new[field]
             if before != after:
-                changes[field] = [_plain(before), _plain(after)]
+                changes[field] = (
+                    "changed" if field in UNLOGGED_VALUES else [_plain(before), _plain(after)]
+                )
                 setattr(locked, field, after)
         if not changes:
             return locked
@@ -48,10 +55,10 @@ def _plain(value):
 def role_grant(*, actor, user, role, quartier=None, starts_on=None, ends_on=None):
     """Give ``user`` a staff role — instructor (for one quartier, or every quartier when
     ``quartier`` is None) or administrator — from ``starts_on`` (today by default) to
-    ``ends_on`` (last day, open-ended by default). Administrators only (``actor=None``
-    is the system, for data migrations and the demo). Council rights are not roles:
-    they follow from a mandate (``votes.services.mandate_grant``)."""
-    if actor is not None and not is_administrator(actor):
+    ``ends_on`` (last day, open-ended by default). Administrators only, or the system
+    (``accounts.system``: the demo, commands). Council rights are not roles: they
+    follow from a mandate (``votes.services.mandate_grant``)."""
+    if not (is_system(actor) or is_administrator(actor)):
         raise PermissionDenied()
     try:
         role = Role(role)
@@ -106,13 +113,13 @@ def role_revoke(*, actor, assignment, reason):
     """End a staff role now, with a reason: the person loses its rights at once.
     Administrators only; an administrator does not revoke their own administrator
     role (another must, so that the commune always keeps one)."""
-    if actor is not None and not is_administrator(actor):
+    if not (is_system(actor) or is_administrator(actor)):
         raise PermissionDenied()
     reason = clean_text(reason, max_length=300)
     if not reason:
         raise DomainError(_("Indiquez le motif du retrait."), field="reason")
     if (
-        actor is not None
+        not is_system(actor)
         and assignment.user_id == actor.pk
         and assignment.role == Role.ADMINISTRATOR
     ):

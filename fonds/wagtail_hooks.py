@@ -22,9 +22,9 @@ register_policies()
 def register_backoffice_urls():
     return [
         path("dossiers/", queue_view, name="fonds_backoffice_queue"),
-        path("dossiers/<int:pk>/", dossier_view, name="fonds_backoffice_dossier"),
+        path("dossiers/<id:pk>/", dossier_view, name="fonds_backoffice_dossier"),
         path(
-            "dossiers/<int:pk>/instruire/<slug:action>/",
+            "dossiers/<id:pk>/instruire/<slug:action>/",
             instruct_view,
             name="fonds_backoffice_instruct",
         ),

@@ -8,6 +8,10 @@ from django.utils import timezone
 from accounts.models import RoleAssignment, User
 from accounts.roles import Role
 from accounts.services import role_grant
+from accounts.system import system_actor
+
+# The demo builds the commune as the system: the first roles, quartiers, funds, councils.
+SYSTEM = system_actor("demo")
 
 DEMO_PASSWORD = "demo-quartiers"
 DOMAIN = "demo.fonds-quartiers.fr"
@@ -65,7 +69,7 @@ def demo_accounts(quartiers):
 def _ensure_role(user, role, quartier):
     held = RoleAssignment.objects.in_force().filter(user=user, role=role, quartier=quartier)
     if not held.exists():
-        role_grant(actor=None, user=user, role=role, quartier=quartier)
+        role_grant(actor=SYSTEM, user=user, role=role, quartier=quartier)
 
 
 def demo_user(email, name, quartier=None):

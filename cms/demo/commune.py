@@ -6,12 +6,16 @@ from PIL import ImageDraw
 from wagtail.images.models import Image
 from wagtail.models import Site
 
+from accounts.system import system_actor
 from cms.models import CommuneSettings
 from fonds.models import Quartier
 from fonds.services import quartier_create
 from fonds.services.quartiers import quartier_set_outline
 
 from .geography import outline
+
+# The demo builds the commune as the system: the first roles, quartiers, funds, councils.
+SYSTEM = system_actor("demo")
 
 COMMUNE_NAME = "Bellerive-sur-Loire"
 
@@ -45,10 +49,10 @@ def demo_quartiers():
     result = []
     for name, description in QUARTIERS:
         quartier = existing.get(name) or quartier_create(
-            actor=None, name=name, description=description, outline=outline(name)
+            actor=SYSTEM, name=name, description=description, outline=outline(name)
         )
         if quartier.outline != outline(name):
-            quartier_set_outline(actor=None, quartier=quartier, outline=outline(name))
+            quartier_set_outline(actor=SYSTEM, quartier=quartier, outline=outline(name))
         result.append(quartier)
     return result
 

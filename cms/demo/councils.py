@@ -7,6 +7,7 @@ from functools import partial
 
 from django.utils import timezone
 
+from accounts.system import system_actor
 from fonds.models import Initiative
 from votes.models import AgendaItem, Council, Mandate, Session
 from votes.services import (
@@ -34,6 +35,9 @@ from votes.services import (
 
 from .accounts import DOMAIN, demo_user
 from .sittings import SITTINGS
+
+# The demo builds the commune as the system: the first roles, quartiers, funds, councils.
+SYSTEM = system_actor("demo")
 
 MEMBER_NAMES = [
     "Rachid Amrani",
@@ -95,7 +99,7 @@ def demo_councils(quartiers, chair, councillor, since):
         council = Council.objects.filter(quartier=quartier).first()
         if council is None:
             council = council_create(
-                actor=None, quartier=quartier, name=f"Conseil de quartier {quartier.name}"
+                actor=SYSTEM, quartier=quartier, name=f"Conseil de quartier {quartier.name}"
             )
             people = [chair, councillor] if index == 0 else []
             while len(people) < 5:
@@ -103,7 +107,9 @@ def demo_councils(quartiers, chair, councillor, since):
                 people.append(demo_user(email, next(names)))
             for position, person in enumerate(people):
                 role = SEATS.get(position, Mandate.Role.MEMBER)
-                mandate_grant(actor=None, council=council, user=person, role=role, starts_on=since)
+                mandate_grant(
+                    actor=SYSTEM, council=council, user=person, role=role, starts_on=since
+                )
         councils.append(council)
     return councils
 

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 from functools import partial
 
+from accounts.system import system_actor
 from fonds.models import BudgetLine, Fund, Theme
 from fonds.services import (
     fund_create,
@@ -23,6 +24,9 @@ from fonds.services import (
 from .catalogue import DOSSIERS, PLACES
 from .clock import Calendar
 from .geography import spot
+
+# The demo builds the commune as the system: the first roles, quartiers, funds, councils.
+SYSTEM = system_actor("demo")
 
 THEMES = [
     "Vie de quartier",
@@ -50,7 +54,7 @@ COMPLETION_REASON = "Merci de joindre le devis du fournisseur et de préciser le
 def demo_themes():
     existing = {theme.name: theme for theme in Theme.objects.all()}
     return {
-        name: existing.get(name) or theme_create(actor=None, name=name, position=index)
+        name: existing.get(name) or theme_create(actor=SYSTEM, name=name, position=index)
         for index, name in enumerate(THEMES)
     }
 
@@ -64,7 +68,7 @@ def demo_funds(quartiers, today):
         funds.append(
             fund
             or fund_create(
-                actor=None,
+                actor=SYSTEM,
                 quartier=quartier,
                 label=f"Fonds d'initiative citoyenne {today.year}",
                 period_start=datetime.date(today.year, 1, 1),

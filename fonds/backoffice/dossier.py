@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 
-from accounts.audit import audit_entries_for
+from accounts.audit import audit_by_system, audit_entries_for
 from accounts.errors import DomainError, PermissionDenied
 from fonds.models import BudgetLine, Initiative
 from fonds.predicates import can_instruct
@@ -132,6 +132,7 @@ def _history(initiative):
     return [
         {
             "entry": entry,
+            "by_system": audit_by_system(entry),
             "label": ACTION_LABELS.get(entry.action, entry.action),
             "reason": (entry.data or {}).get("reason", ""),
         }

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.ids import IdChoiceField
 from fonds.models import Initiative, Quartier
 
 from .access import ALL_QUARTIERS, backoffice_quartier_ids, backoffice_quartiers, forbidden
@@ -20,7 +21,7 @@ QUEUE_STATUSES = [(value, label) for value, label in Status.choices if value != 
 
 
 class QueueFilterForm(forms.Form):
-    quartier = forms.ModelChoiceField(
+    quartier = IdChoiceField(
         label=gettext_lazy("Quartier"),
         queryset=Quartier.objects.none(),
         required=False,

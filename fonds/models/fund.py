@@ -1,3 +1,6 @@
+from decimal import Decimal
+from typing import NamedTuple
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -5,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+DATES_MESSAGE = _("Une date de fin précède la date de début.")
+# Django %-formats a constraint's message with its name: a percent sign is doubled.
+RULES_MESSAGE = _("Le plafond doit être positif et la part de cofinancement entre 0 et 100 %%.")
 
 
 class Theme(models.Model):
@@ -22,6 +28,14 @@ class Theme(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class FundTerms(NamedTuple):
+    """A fund's money rules for one dossier: the most it may ask, and the least share
+    of its expenses it must find elsewhere."""
+
+    max_grant: Decimal
+    min_cofunding_percent: Decimal
 
 
 class FundQuerySet(models.QuerySet):
@@ -73,18 +87,27 @@ class Fund(models.Model):
         verbose_name = _("fonds")
         verbose_name_plural = _("fonds")
         ordering = ["-period_start", "quartier__name"]
+        # The services' own messages, for the admin's forms that check these first.
         constraints = [
-            models.CheckConstraint(condition=Q(max_grant__gt=0), name="fund_max_grant_positive"),
+            models.CheckConstraint(
+                condition=Q(max_grant__gt=0),
+                name="fund_max_grant_positive",
+                violation_error_message=RULES_MESSAGE,
+            ),
             models.CheckConstraint(
                 condition=Q(min_cofunding_percent__gte=0, min_cofunding_percent__lte=100),
                 name="fund_cofunding_percent_range",
+                violation_error_message=RULES_MESSAGE,
             ),
             models.CheckConstraint(
-                condition=Q(period_end__gte=models.F("period_start")), name="fund_period_order"
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="fund_period_order",
+                violation_error_message=DATES_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=Q(submissions_close_on__gte=models.F("submissions_open_on")),
                 name="fund_submission_window_order",
+                violation_error_message=DATES_MESSAGE,
             ),
         ]
 
@@ -93,3 +116,8 @@ class Fund(models.Model):
 
     def get_absolute_url(self):
         return f"/fonds/{self.slug}/"
+
+    @property
+    def terms(self):
+        """The money rules a dossier submitted now must meet."""
+        return FundTerms(self.max_grant, self.min_cofunding_percent)

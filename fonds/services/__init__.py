@@ -14,10 +14,12 @@ from .initiatives import (
     submission_problems,
 )
 from .quartiers import fund_create, quartier_create, theme_create
+from .referentials import fund_update, quartier_update, theme_update
 from .reports import report_accept, report_submit
 
 __all__ = [
     "fund_create",
+    "fund_update",
     "initiative_attach",
     "initiative_create",
     "initiative_declare_admissible",
@@ -31,8 +33,10 @@ __all__ = [
     "initiative_update",
     "initiative_withdraw",
     "quartier_create",
+    "quartier_update",
     "report_accept",
     "report_submit",
     "submission_problems",
     "theme_create",
+    "theme_update",
 ]

@@ -357,39 +357,46 @@ def submission_problems(initiative, *, today=None):
         problems.append(_("La date de début est passée."))
     totals = budget_totals(initiative)
     expenses, cofunding = totals["expenses"], totals["cofunding"]
+    terms = initiative.terms
     if not expenses:
         problems.append(_("Le budget doit comporter au moins une dépense."))
     elif initiative.requested_amount <= 0:
         problems.append(_("Le montant demandé doit être supérieur à zéro."))
-    if initiative.requested_amount > fund.max_grant:
+    if initiative.requested_amount > terms.max_grant:
         problems.append(
             _("Le montant demandé (%(asked)s €) dépasse le plafond du fonds (%(max)s €).")
             % {
                 "asked": format_euros(initiative.requested_amount),
-                "max": format_euros(fund.max_grant),
+                "max": format_euros(terms.max_grant),
             }
         )
-    if expenses and fund.min_cofunding_percent > 0:
+    if expenses and terms.min_cofunding_percent > 0:
         share = cofunding * 100 / expenses
-        if share < fund.min_cofunding_percent:
+        if share < terms.min_cofunding_percent:
             problems.append(
                 _(
                     "Les cofinancements couvrent %(share)s %% des dépenses ; "
                     "le fonds en demande au moins %(min)s %%."
                 )
-                % {"share": f"{share:.0f}", "min": f"{fund.min_cofunding_percent:.0f}"}
+                % {"share": f"{share:.0f}", "min": f"{terms.min_cofunding_percent:.0f}"}
             )
     return problems
 
 
 def initiative_submit(*, actor, initiative):
     """Send the dossier to the instructors. The fund must be open and its rules met
-    (ceiling, co-funding share, required fields); every unmet rule is listed."""
+    (ceiling, co-funding share, required fields); every unmet rule is listed. The
+    first submission fixes the dossier's money rules (``Initiative.terms``): sent back
+    for completion and submitted again, it answers to the rules it was first submitted
+    under, whatever the fund's rules have become since."""
     _require_author(actor, initiative)
     with transaction.atomic():
         locked = _locked(initiative)
         if locked.status not in Initiative.EDITABLE_STATUSES:
             raise IllegalTransition(locked)
+        # The fund's row too: a change of its rules (``fund_update``) waits for this
+        # submission, or this submission reads the rules as changed.
+        locked.fund = Fund.objects.select_for_update(no_key=True).get(pk=locked.fund_id)
         problems = submission_problems(locked)
         if problems:
             raise DomainError(
@@ -398,7 +405,11 @@ def initiative_submit(*, actor, initiative):
         previous = locked.status
         locked.status = Status.SUBMITTED
         locked.submitted_at = timezone.now()
-        locked.save(update_fields=["status", "submitted_at", "updated_at"])
+        written = ["status", "submitted_at", "updated_at"]
+        if locked.submitted_max_grant is None:
+            locked.submitted_max_grant, locked.submitted_min_cofunding_percent = locked.fund.terms
+            written += ["submitted_max_grant", "submitted_min_cofunding_percent"]
+        locked.save(update_fields=written)
         audit_record(
             actor=actor,
             action="fonds.initiative.submit",

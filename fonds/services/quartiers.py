@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from accounts.audit import audit_record
 from accounts.errors import DomainError, PermissionDenied
 from accounts.predicates import is_administrator
+from accounts.system import is_system
 from fonds.models import Fund, Quartier, Theme
 from fonds.outline import clean_outline
 from fonds.signals import quartier_created
@@ -27,17 +28,38 @@ def require_available_decision_mode(decision_mode):
         raise DomainError(str(DECISION_MODE_UNAVAILABLE), field="decision_mode")
 
 
-def _require_administrator(actor):
-    """``actor=None`` is the system itself (migrations, the demo)."""
-    if actor is not None and not is_administrator(actor):
+def require_administrator(actor):
+    """An administrator, or the system (``accounts.system``: the demo, commands)."""
+    if not (is_system(actor) or is_administrator(actor)):
         raise PermissionDenied()
+
+
+def check_fund_rules(
+    *,
+    period_start,
+    period_end,
+    submissions_open_on,
+    submissions_close_on,
+    max_grant,
+    min_cofunding_percent,
+    decision_mode,
+):
+    """A fund's dates in order, a positive ceiling, a co-funding share between 0 and
+    100 %, a decision mode the site can run."""
+    require_available_decision_mode(decision_mode)
+    if period_end < period_start or submissions_close_on < submissions_open_on:
+        raise DomainError(_("Une date de fin précède la date de début."))
+    if max_grant <= 0 or not (0 <= min_cofunding_percent <= 100):
+        raise DomainError(
+            _("Le plafond doit être positif et la part de cofinancement entre 0 et 100 %.")
+        )
 
 
 def quartier_create(*, actor, name, code=None, description="", outline=None):
     """Create a quartier. Administrators only. An outline, if given, is a GeoJSON
     Polygon. Once committed, ``fonds.signals.quartier_created`` tells the other apps
     (the site gives the quartier its page)."""
-    _require_administrator(actor)
+    require_administrator(actor)
     if outline is not None:
         outline = clean_outline(outline)
     slug = slugify(name)
@@ -61,7 +83,7 @@ def quartier_create(*, actor, name, code=None, description="", outline=None):
 def quartier_set_outline(*, actor, quartier, outline):
     """Draw (or redraw) a quartier's outline on the map: a GeoJSON Polygon whose
     coordinates are finite [longitude, latitude] pairs. Administrators only."""
-    _require_administrator(actor)
+    require_administrator(actor)
     outline = clean_outline(outline)
     with transaction.atomic():
         locked = Quartier.objects.select_for_update().get(pk=quartier.pk)
@@ -81,7 +103,7 @@ def quartier_set_outline(*, actor, quartier, outline):
 
 
 def theme_create(*, actor, name, position=0):
-    _require_administrator(actor)
+    require_administrator(actor)
     with transaction.atomic():
         theme = Theme.objects.create(name=name, slug=slugify(name), position=position)
         audit_record(actor=actor, action="fonds.theme.create", target=theme, data={"name": name})
@@ -104,14 +126,16 @@ def fund_create(
 ):
     """Create a quartier's fund for a period, with its rules. Administrators only;
     decided by the council (the residents' vote is not open yet)."""
-    _require_administrator(actor)
-    require_available_decision_mode(decision_mode)
-    if period_end < period_start or submissions_close_on < submissions_open_on:
-        raise DomainError(_("Une date de fin précède la date de début."))
-    if max_grant <= 0 or not (0 <= min_cofunding_percent <= 100):
-        raise DomainError(
-            _("Le plafond doit être positif et la part de cofinancement entre 0 et 100 %.")
-        )
+    require_administrator(actor)
+    check_fund_rules(
+        period_start=period_start,
+        period_end=period_end,
+        submissions_open_on=submissions_open_on,
+        submissions_close_on=submissions_close_on,
+        max_grant=max_grant,
+        min_cofunding_percent=min_cofunding_percent,
+        decision_mode=decision_mode,
+    )
     with transaction.atomic():
         fund = Fund.objects.create(
             quartier=quartier,

@@ -28,6 +28,7 @@ from accounts.predicates import is_council_member_of, is_instructor_of
 from accounts.roles import Role
 from accounts.services import role_grant, role_revoke
 from fonds.services import quartier_create
+from tests.system import SYSTEM
 from votes.models import Mandate
 from votes.services import council_create, mandate_grant
 from votes.services.councils import mandate_invite
@@ -41,18 +42,18 @@ LINK = re.compile(r"https?://[^/\s]+(/comptes/invitation/([A-Za-z0-9_-]+)/)")
 @pytest.fixture
 def admin(db):
     user = User.objects.create_user(email="admin@example.org", password="x" * 12)
-    role_grant(actor=None, user=user, role=Role.ADMINISTRATOR)
+    role_grant(actor=SYSTEM, user=user, role=Role.ADMINISTRATOR)
     return user
 
 
 @pytest.fixture
 def quartier(db):
-    return quartier_create(actor=None, name="Bellevue")
+    return quartier_create(actor=SYSTEM, name="Bellevue")
 
 
 @pytest.fixture
 def council(quartier):
-    return council_create(actor=None, quartier=quartier, name="Conseil de quartier Bellevue")
+    return council_create(actor=SYSTEM, quartier=quartier, name="Conseil de quartier Bellevue")
 
 
 @pytest.fixture
@@ -133,7 +134,7 @@ def test_the_token_travels_to_the_email_task_sealed():
 def test_only_administrators_invite(council, quartier, actor):
     person = User.objects.create_user(email=f"{actor}@example.org")
     if actor == "instructor":
-        role_grant(actor=None, user=person, role=Role.INSTRUCTOR, quartier=quartier)
+        role_grant(actor=SYSTEM, user=person, role=Role.INSTRUCTOR, quartier=quartier)
     before = written()
     with pytest.raises(PermissionDenied):
         mandate_invite(
@@ -316,7 +317,7 @@ def test_a_seat_accepted_late_starts_the_day_of_acceptance(client, invite, counc
 def test_an_invitation_whose_sender_lost_the_right_is_refused(client, invite, admin):
     _invitation, path = invite()
     other = User.objects.create_user(email="admin2@example.org")
-    role_grant(actor=None, user=other, role=Role.ADMINISTRATOR)
+    role_grant(actor=SYSTEM, user=other, role=Role.ADMINISTRATOR)
     role_revoke(
         actor=other,
         assignment=RoleAssignment.objects.get(user=admin, role=Role.ADMINISTRATOR),

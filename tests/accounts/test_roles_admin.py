@@ -16,6 +16,7 @@ from accounts.models import AuditEntry, Invitation, RoleAssignment, User
 from accounts.roles import Role
 from accounts.services import role_grant
 from fonds.services import quartier_create
+from tests.system import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -41,18 +42,18 @@ def written():
 
 @pytest.fixture
 def quartier(db):
-    return quartier_create(actor=None, name="Bellevue")
+    return quartier_create(actor=SYSTEM, name="Bellevue")
 
 
 @pytest.fixture
 def other_quartier(db):
-    return quartier_create(actor=None, name="Les Tilleuls")
+    return quartier_create(actor=SYSTEM, name="Les Tilleuls")
 
 
 def _person(email, role=None, quartier=None):
     user = User.objects.create_user(email=email, password="x" * 12)
     if role is not None:
-        role_grant(actor=None, user=user, role=role, quartier=quartier)
+        role_grant(actor=SYSTEM, user=user, role=role, quartier=quartier)
     return user
 
 
@@ -98,7 +99,7 @@ def test_the_page_lists_roles_in_force_and_past(client, admin, instructor, quart
     )
     later = _person("futur@example.org")
     role_grant(
-        actor=None,
+        actor=SYSTEM,
         user=later,
         role=Role.INSTRUCTOR,
         starts_on=timezone.localdate() + datetime.timedelta(days=7),
@@ -322,7 +323,7 @@ def test_a_mandate_invitation_is_not_cancelled_from_the_roles_page(client, admin
     from votes.services import council_create
     from votes.services.councils import mandate_invite
 
-    council = council_create(actor=None, quartier=quartier, name="Conseil Bellevue")
+    council = council_create(actor=SYSTEM, quartier=quartier, name="Conseil Bellevue")
     invitation = mandate_invite(
         actor=admin,
         council=council,

@@ -13,6 +13,7 @@ from cms.models import QuartierIndexPage, QuartierPage, StandardPage
 from cms.signals import quartier_page_create
 from fonds.models import Quartier
 from fonds.services import quartier_create
+from tests.system import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin(db):
     user = User.objects.create_user(email="admin@example.org", password="x" * 12)
-    role_grant(actor=None, user=user, role=Role.ADMINISTRATOR)
+    role_grant(actor=SYSTEM, user=user, role=Role.ADMINISTRATOR)
     return user
 
 
@@ -47,10 +48,10 @@ def test_creating_a_quartier_from_the_admin_publishes_its_page(
 
 def test_no_page_before_the_commit_nor_after_a_rollback(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        quartier_create(actor=None, name="Saint-Jean")
+        quartier_create(actor=SYSTEM, name="Saint-Jean")
         assert not QuartierPage.objects.exists()
         with transaction.atomic():
-            quartier_create(actor=None, name="Les Prés")
+            quartier_create(actor=SYSTEM, name="Les Prés")
             transaction.set_rollback(True)
     assert len(callbacks) == 1, "the rolled-back quartier sends nothing"
     callbacks[0]()
@@ -62,7 +63,7 @@ def test_a_quartier_that_has_a_page_gets_no_second_one(django_capture_on_commit_
     from cms.demo.pages import demo_quartier_pages
 
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        quartier = quartier_create(actor=None, name="Bellevue")
+        quartier = quartier_create(actor=SYSTEM, name="Bellevue")
         demo_quartier_pages([quartier])
     assert list(QuartierPage.objects.values_list("title", flat=True)) == ["Quartier Bellevue"]
     assert quartier_page_create(sender=Quartier, quartier=quartier) is None
@@ -72,7 +73,7 @@ def test_a_quartier_that_has_a_page_gets_no_second_one(django_capture_on_commit_
 def test_without_the_list_of_quartiers_nothing_is_created(django_capture_on_commit_callbacks):
     QuartierIndexPage.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
-        quartier_create(actor=None, name="Saint-Jean")
+        quartier_create(actor=SYSTEM, name="Saint-Jean")
     assert not QuartierPage.objects.exists()
 
 
@@ -81,7 +82,7 @@ def test_a_taken_address_gets_a_suffix(django_capture_on_commit_callbacks):
     # A page editors moved there with the same address (bypassing the allowed types).
     index.add_child(instance=StandardPage(title="Ancienne page", slug="saint-jean"))
     with django_capture_on_commit_callbacks(execute=True):
-        quartier = quartier_create(actor=None, name="Saint-Jean")
+        quartier = quartier_create(actor=SYSTEM, name="Saint-Jean")
     assert QuartierPage.objects.get(quartier=quartier).slug == "saint-jean-2"
 
 

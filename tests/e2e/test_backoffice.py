@@ -21,6 +21,7 @@ from fonds.services import (
     quartier_create,
     theme_create,
 )
+from tests.system import SYSTEM
 
 from .conftest import PASSWORD, log_in, verified_user
 
@@ -31,12 +32,12 @@ REASON = "Merci de joindre le devis du menuisier et les statuts de l'association
 
 
 def submitted_dossier():
-    quartier = quartier_create(actor=None, name="Bellevue")
-    other = quartier_create(actor=None, name="Les Tilleuls")
+    quartier = quartier_create(actor=SYSTEM, name="Bellevue")
+    other = quartier_create(actor=SYSTEM, name="Les Tilleuls")
     today = timezone.localdate()
     funds = [
         fund_create(
-            actor=None,
+            actor=SYSTEM,
             quartier=where,
             label=f"Fonds {today.year}",
             period_start=today.replace(month=1, day=1),
@@ -48,7 +49,7 @@ def submitted_dossier():
         )
         for where in (quartier, other)
     ]
-    theme = theme_create(actor=None, name="Jardins partagés")
+    theme = theme_create(actor=SYSTEM, name="Jardins partagés")
     author = User.objects.create_user(email="porteuse@example.org", password=PASSWORD)
     dossiers = []
     for fund, title in ((funds[0], "Un jardin partagé"), (funds[1], "Fresque des Tilleuls")):
@@ -77,7 +78,7 @@ def submitted_dossier():
         )
         dossiers.append(initiative_submit(actor=author, initiative=initiative))
     instructor = verified_user(INSTRUCTOR, "Agent Bellevue")
-    role_grant(actor=None, user=instructor, role=Role.INSTRUCTOR, quartier=quartier)
+    role_grant(actor=SYSTEM, user=instructor, role=Role.INSTRUCTOR, quartier=quartier)
     return dossiers
 
 

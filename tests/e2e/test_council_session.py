@@ -24,6 +24,7 @@ from fonds.services import (
     quartier_create,
     theme_create,
 )
+from tests.system import SYSTEM
 from votes.models import Mandate
 from votes.services import agenda_add, council_create, mandate_grant, session_plan
 
@@ -42,9 +43,9 @@ def setting(transactional_db):
 
     demo_pages()
     today = timezone.localdate()
-    quartier = quartier_create(actor=None, name="Bellevue")
+    quartier = quartier_create(actor=SYSTEM, name="Bellevue")
     fund = fund_create(
-        actor=None,
+        actor=SYSTEM,
         quartier=quartier,
         label=f"Fonds {today.year}",
         period_start=today.replace(month=1, day=1),
@@ -53,12 +54,12 @@ def setting(transactional_db):
         submissions_close_on=today + datetime.timedelta(days=30),
         max_grant=2000,
     )
-    ledger_credit(actor=None, fund=fund, amount="5000", idempotency_key="e2e-credit")
-    council = council_create(actor=None, quartier=quartier, name="Conseil de quartier Bellevue")
+    ledger_credit(actor=SYSTEM, fund=fund, amount="5000", idempotency_key="e2e-credit")
+    council = council_create(actor=SYSTEM, quartier=quartier, name="Conseil de quartier Bellevue")
     members = [verified_user(f"membre{i}@example.org", name) for i, name in enumerate(NAMES)]
     for index, member in enumerate(members):
         mandate_grant(
-            actor=None,
+            actor=SYSTEM,
             council=council,
             user=member,
             role=Mandate.Role.CHAIR if index == 0 else Mandate.Role.MEMBER,
@@ -66,7 +67,7 @@ def setting(transactional_db):
         )
     author = verified_user("porteuse@example.org", "Nadia Porteuse")
     instructor = verified_user("agent@example.org", "Agent Bellevue")
-    role_grant(actor=None, user=instructor, role=Role.INSTRUCTOR, quartier=quartier)
+    role_grant(actor=SYSTEM, user=instructor, role=Role.INSTRUCTOR, quartier=quartier)
     initiative = initiative_create(
         actor=author,
         fund=fund,
@@ -75,7 +76,7 @@ def setting(transactional_db):
         title="Des bacs potagers au square",
         summary="Douze bacs ouverts à tous.",
         description="Ateliers chaque samedi.",
-        theme=theme_create(actor=None, name="Jardins"),
+        theme=theme_create(actor=SYSTEM, name="Jardins"),
         starts_on=today + datetime.timedelta(days=20),
         ends_on=today + datetime.timedelta(days=40),
         expected_participants=40,

@@ -16,6 +16,7 @@ from accounts.services import role_grant
 from fonds.models import Initiative
 from fonds.services import fund_create, quartier_create, theme_create
 from tests.fonds.conftest import pdf_bytes
+from tests.system import SYSTEM
 
 from .conftest import PASSWORD, log_in, verified_user
 
@@ -29,10 +30,10 @@ def commune(transactional_db):
     from cms.demo.pages import demo_pages
 
     demo_pages()
-    quartier = quartier_create(actor=None, name="Bellevue")
+    quartier = quartier_create(actor=SYSTEM, name="Bellevue")
     today = timezone.localdate()
     fund = fund_create(
-        actor=None,
+        actor=SYSTEM,
         quartier=quartier,
         label=f"Fonds {today.year}",
         period_start=today.replace(month=1, day=1),
@@ -42,9 +43,9 @@ def commune(transactional_db):
         max_grant=Decimal("2000"),
         min_cofunding_percent=Decimal("10"),
     )
-    theme_create(actor=None, name="Jardins partagés")
+    theme_create(actor=SYSTEM, name="Jardins partagés")
     instructor = verified_user(INSTRUCTOR, "Agent Bellevue")
-    role_grant(actor=None, user=instructor, role=Role.INSTRUCTOR, quartier=quartier)
+    role_grant(actor=SYSTEM, user=instructor, role=Role.INSTRUCTOR, quartier=quartier)
     return fund
 
 

@@ -29,16 +29,17 @@ from fonds.services import (
     quartier_create,
     theme_create,
 )
+from tests.system import SYSTEM
 
 
 @pytest.fixture
 def quartier(db):
-    return quartier_create(actor=None, name="Bellevue")
+    return quartier_create(actor=SYSTEM, name="Bellevue")
 
 
 @pytest.fixture
 def other_quartier(db):
-    return quartier_create(actor=None, name="Les Tilleuls")
+    return quartier_create(actor=SYSTEM, name="Les Tilleuls")
 
 
 def _open_fund(quartier, **overrides):
@@ -53,7 +54,7 @@ def _open_fund(quartier, **overrides):
         "min_cofunding_percent": Decimal("10"),
     }
     values.update(overrides)
-    return fund_create(actor=None, quartier=quartier, **values)
+    return fund_create(actor=SYSTEM, quartier=quartier, **values)
 
 
 @pytest.fixture
@@ -78,15 +79,15 @@ def closed_fund(quartier):
 
 @pytest.fixture
 def theme(db):
-    return theme_create(actor=None, name="Jardins partagés")
+    return theme_create(actor=SYSTEM, name="Jardins partagés")
 
 
 def _user(email, role=None, quartier=None):
     user = User.objects.create_user(email=email, password="motdepasse-test")
     if role == Role.ADMINISTRATOR:
-        role_grant(actor=None, user=user, role=role)
+        role_grant(actor=SYSTEM, user=user, role=role)
     elif role is not None:
-        role_grant(actor=None, user=user, role=role, quartier=quartier)
+        role_grant(actor=SYSTEM, user=user, role=role, quartier=quartier)
     return user
 
 
@@ -98,10 +99,10 @@ def _seated(email, quartier, seat):
 
     user = _user(email)
     council = Council.objects.filter(quartier=quartier).first() or council_create(
-        actor=None, quartier=quartier, name=f"Conseil de quartier {quartier.name}"
+        actor=SYSTEM, quartier=quartier, name=f"Conseil de quartier {quartier.name}"
     )
     mandate_grant(
-        actor=None,
+        actor=SYSTEM,
         council=council,
         user=user,
         role=seat,
@@ -225,9 +226,9 @@ def _close_with_bilan(initiative, instructor):
     from fonds.ledger import ledger_commit, ledger_credit
     from fonds.services import report_accept, report_submit
 
-    ledger_credit(actor=None, fund=initiative.fund, amount="5000", idempotency_key="t-credit")
+    ledger_credit(actor=SYSTEM, fund=initiative.fund, amount="5000", idempotency_key="t-credit")
     ledger_commit(
-        actor=None,
+        actor=SYSTEM,
         initiative=initiative,
         amount="500",
         decision_reference="CQ-TEST-2026-001",

@@ -18,6 +18,7 @@ from accounts.roles import Role
 from accounts.services import role_grant
 from fonds.models import Fund, Initiative, Quartier, Theme
 from fonds.services import (
+    fund_update,
     initiative_attach,
     initiative_create,
     initiative_declare_admissible,
@@ -27,6 +28,7 @@ from fonds.services import (
     initiative_support,
 )
 from tests.fonds.conftest import BUDGET, _user, complete_fields
+from tests.system import SYSTEM
 
 Status = Initiative.Status
 QUEUE = reverse("fonds_backoffice_queue")
@@ -104,7 +106,7 @@ def test_administrator_sees_every_quartier(client, people, submitted, other_subm
 
 def test_commune_wide_instructor_sees_every_quartier(client, submitted, other_submitted):
     agent = _user("agent-commune@example.org")
-    role_grant(actor=None, user=agent, role=Role.INSTRUCTOR)  # no quartier: all of them
+    role_grant(actor=SYSTEM, user=agent, role=Role.INSTRUCTOR)  # no quartier: all of them
     response = logged_in(client, agent).get(QUEUE)
     assert len(queue_titles(response)) == 2
 
@@ -305,10 +307,16 @@ def test_dossier_shows_the_whole_dossier(client, people, full_dossier):
 
 
 def test_dossier_lists_what_breaks_the_funds_rules(client, people, submitted):
-    Fund.objects.filter(pk=submitted.fund_id).update(max_grant=Decimal("800.00"))
+    # A lower ceiling since its submission does not apply to the dossier; a closed fund does.
+    fund_update(
+        actor=SYSTEM, fund=submitted.fund, max_grant=Decimal("800.00"), status=Fund.Status.CLOSED
+    )
     response = logged_in(client, people["instructor"]).get(dossier_url(submitted))
-    assert any("plafond du fonds" in problem for problem in response.context["problems"])
-    assert "plafond du fonds" in response.content.decode()
+    html = response.content.decode()
+    assert not any("plafond du fonds" in problem for problem in response.context["problems"])
+    assert any("n'accepte pas de dépôt" in problem for problem in response.context["problems"])
+    assert "n&#x27;accepte pas de dépôt" in html or "n'accepte pas de dépôt" in html
+    assert f"1{NBSP}500,00" in html  # the ceiling it was submitted under
 
 
 def test_dossier_is_refused_to_the_other_quartiers_instructor(client, people, submitted):

@@ -14,6 +14,7 @@ from fonds.models import Fund
 from fonds.services import fund_create
 from fonds.services.quartiers import DECISION_MODE_UNAVAILABLE
 from tests.fonds.test_backoffice import logged_in
+from tests.system import SYSTEM
 
 PUBLIC_VOTE = Fund.DecisionMode.PUBLIC_VOTE
 
@@ -90,7 +91,7 @@ def test_the_service_refuses_a_public_vote(people, quartier, actor):
     before = written()
     with pytest.raises(DomainError) as refusal:
         fund_create(
-            actor=people["administrator"] if actor == "administrator" else None,
+            actor=people["administrator"] if actor == "administrator" else SYSTEM,
             quartier=quartier,
             label="Budget participatif",
             period_start=datetime.date(2031, 1, 1),

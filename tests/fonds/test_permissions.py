@@ -23,6 +23,7 @@ from fonds.services import (
     initiative_update,
     initiative_withdraw,
 )
+from tests.system import SYSTEM
 
 from .conftest import REASON, complete_fields, stored_files, written_state
 
@@ -233,7 +234,7 @@ def test_a_commune_wide_instructor_instructs_every_quartier(submitted, other_fun
     from accounts.services import role_grant
 
     everywhere = people["resident"]
-    role_grant(actor=None, user=everywhere, role=Role.INSTRUCTOR)
+    role_grant(actor=SYSTEM, user=everywhere, role=Role.INSTRUCTOR)
     result = initiative_declare_admissible(actor=everywhere, initiative=submitted, reason=REASON)
     assert result.status == Status.ADMISSIBLE
 

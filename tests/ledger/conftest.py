@@ -10,6 +10,7 @@ from django.db import connection
 from fonds.ledger import ledger_commit, ledger_credit
 from fonds.models import Initiative, LedgerAccount, LedgerLeg, LedgerTransaction
 from tests.fonds import conftest as fonds_fixtures
+from tests.system import SYSTEM
 
 # The fonds tests' fixtures, for this folder too.
 quartier = fonds_fixtures.quartier
@@ -50,14 +51,14 @@ def make_initiative(fund, author, requested, title="Un jardin partagé"):
 
 def credit(fund, amount, key=None):
     return ledger_credit(
-        actor=None, fund=fund, amount=Decimal(amount), idempotency_key=key or unique("credit")
+        actor=SYSTEM, fund=fund, amount=Decimal(amount), idempotency_key=key or unique("credit")
     )
 
 
 def grant_for(initiative, amount, key=None):
     """Commit ``amount`` to ``initiative`` (as the system) and return the grant."""
     tx = ledger_commit(
-        actor=None,
+        actor=SYSTEM,
         initiative=initiative,
         amount=Decimal(amount),
         decision_reference=unique("DEC"),

@@ -24,6 +24,7 @@ from fonds.ledger import (
     ledger_reverse,
 )
 from fonds.models import Grant, LedgerAccount, LedgerTransaction
+from tests.system import SYSTEM
 
 from .conftest import credit, grant_for, ledger_state, make_funds, make_initiative
 
@@ -56,16 +57,16 @@ def story(fund, other_fund, people):
     credit(fund, "15000.00")
     grant = grant_for(make_initiative(fund, people["author"], "1000.50"), "1000.50")
     ledger_disburse(
-        actor=None,
+        actor=SYSTEM,
         grant=grant,
         amount="700.35",
         payment_reference="MANDAT-2026-0042",
         payment_date=timezone.localdate() - datetime.timedelta(days=2),
         idempotency_key="pay-1",
     )
-    ledger_release(actor=None, grant=grant, amount="150.07", idempotency_key="rel-1", memo=MEMO)
+    ledger_release(actor=SYSTEM, grant=grant, amount="150.07", idempotency_key="rel-1", memo=MEMO)
     mistake = credit(fund, "120.00")
-    ledger_reverse(actor=None, original=mistake, idempotency_key="rev-1", memo="Saisi deux fois")
+    ledger_reverse(actor=SYSTEM, original=mistake, idempotency_key="rev-1", memo="Saisi deux fois")
     credit(other_fund, "8000.00")
     return {"fund": fund, "other_fund": other_fund, "grant": grant}
 
@@ -290,7 +291,7 @@ def test_the_ledger_and_fund_pages_read_a_fixed_number_of_queries(
             mistake = credit(fund, "100.00")
             grant = grant_for(initiative, "10.00")
             ledger_disburse(
-                actor=None,
+                actor=SYSTEM,
                 grant=grant,
                 amount="5.00",
                 payment_reference=f"VIR-{grant.pk}",
@@ -298,9 +299,9 @@ def test_the_ledger_and_fund_pages_read_a_fixed_number_of_queries(
                 idempotency_key=f"pay-{grant.pk}",
             )
             ledger_release(
-                actor=None, grant=grant, amount="1.00", idempotency_key=f"rel-{grant.pk}"
+                actor=SYSTEM, grant=grant, amount="1.00", idempotency_key=f"rel-{grant.pk}"
             )
-            ledger_reverse(actor=None, original=mistake, idempotency_key=f"rev-{mistake.pk}")
+            ledger_reverse(actor=SYSTEM, original=mistake, idempotency_key=f"rev-{mistake.pk}")
             made += 5
 
     ledger_url, fund_url = f"/fonds/{fund.slug}/grand-livre/", f"/fonds/{fund.slug}/"
@@ -567,7 +568,7 @@ def test_csv_export_quotes_text_that_a_spreadsheet_would_run(client, fund):
     from fonds.ledger import ledger_credit
 
     ledger_credit(
-        actor=None, fund=fund, amount="10", idempotency_key="csv-formula", memo="=HYPERLINK(1)"
+        actor=SYSTEM, fund=fund, amount="10", idempotency_key="csv-formula", memo="=HYPERLINK(1)"
     )
     response = client.get(f"/fonds/{fund.slug}/grand-livre/", {"format": "csv"})
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))

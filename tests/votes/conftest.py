@@ -27,6 +27,7 @@ from tests.fonds.conftest import (  # noqa: F401
     submitted,
     theme,
 )
+from tests.system import SYSTEM
 from votes.models import Mandate
 from votes.services import council_create, mandate_grant, session_plan
 
@@ -57,7 +58,7 @@ def _grouped(email, role):
 
 @pytest.fixture
 def council(quartier):
-    return council_create(actor=None, quartier=quartier, name="Conseil de quartier Bellevue")
+    return council_create(actor=SYSTEM, quartier=quartier, name="Conseil de quartier Bellevue")
 
 
 @pytest.fixture
@@ -76,7 +77,7 @@ def members(council):
             if index == len(NAMES)
             else Mandate.Role.MEMBER
         )
-        mandate_grant(actor=None, council=council, user=user, role=role, starts_on=start)
+        mandate_grant(actor=SYSTEM, council=council, user=user, role=role, starts_on=start)
         users.append(user)
     return users
 
@@ -88,7 +89,7 @@ def chair(members):
 
 @pytest.fixture
 def credited(fund):
-    ledger_credit(actor=None, fund=fund, amount="5000", idempotency_key=f"test-credit-{fund.pk}")
+    ledger_credit(actor=SYSTEM, fund=fund, amount="5000", idempotency_key=f"test-credit-{fund.pk}")
     return fund
 
 

@@ -12,6 +12,7 @@ from wagtail.admin.menu import admin_menu
 
 from accounts.models import AuditEntry, Invitation, User
 from accounts.predicates import is_council_member_of
+from tests.system import SYSTEM
 from tests.votes.conftest import db_state
 from votes.models import Council, Mandate
 from votes.services import council_create, mandate_grant
@@ -89,7 +90,7 @@ def newcomer(db):
 
 @pytest.fixture
 def other_council(other_quartier):
-    return council_create(actor=None, quartier=other_quartier, name="Conseil des Tilleuls")
+    return council_create(actor=SYSTEM, quartier=other_quartier, name="Conseil des Tilleuls")
 
 
 # --- creating and editing a council --------------------------------------------------------
@@ -257,7 +258,7 @@ def test_composition_shows_current_past_and_future_members(client, people, counc
     today = TODAY()
     gone = User.objects.create_user(email="ancien@example.org", display_name="Ancien Membre")
     mandate_grant(
-        actor=None,
+        actor=SYSTEM,
         council=council,
         user=gone,
         role=Mandate.Role.MEMBER,
@@ -267,7 +268,7 @@ def test_composition_shows_current_past_and_future_members(client, people, counc
     Mandate.objects.filter(user=gone).update(end_reason="Déménagement")
     later = User.objects.create_user(email="futur@example.org", display_name="Futur Membre")
     mandate_grant(
-        actor=None,
+        actor=SYSTEM,
         council=council,
         user=later,
         role=Mandate.Role.CITIZEN_MEMBER,
@@ -463,7 +464,7 @@ def test_an_ended_mandate_offers_no_form(client, people, council, members):
 def test_another_councils_mandate_is_not_found(client, people, council, members, other_council):
     stranger = User.objects.create_user(email="tilleuls@example.org")
     foreign = mandate_grant(
-        actor=None,
+        actor=SYSTEM,
         council=other_council,
         user=stranger,
         role=Mandate.Role.MEMBER,

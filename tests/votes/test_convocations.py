@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.errors import DomainError, PermissionDenied
 from accounts.models import AuditEntry, User
+from tests.system import SYSTEM
 from votes import ics
 from votes.models import Mandate, Session
 from votes.services import (
@@ -109,7 +110,7 @@ def test_every_member_in_office_receives_the_convocation(
     session, items = upcoming
     newcomer = User.objects.create_user(email="arrivee@example.org", display_name="Arrivée")
     mandate_grant(  # in office only after the session's day
-        actor=None,
+        actor=SYSTEM,
         council=session.council,
         user=newcomer,
         role=Mandate.Role.MEMBER,

@@ -21,6 +21,7 @@ from accounts.models import AuditEntry, User
 from fonds.ledger import available_account
 from fonds.models import Initiative, LedgerTransaction
 from fonds.money import format_euros
+from tests.system import SYSTEM
 from votes import rules
 from votes.models import AgendaItem, Decision, Mandate, Vote
 from votes.selectors import minutes_context
@@ -55,7 +56,7 @@ def vice(council):
         email="vice@example.org", password=PASSWORD, display_name="Nadia Vice"
     )
     mandate_grant(
-        actor=None,
+        actor=SYSTEM,
         council=council,
         user=user,
         role=Mandate.Role.VICE_CHAIR,

@@ -13,6 +13,7 @@ from fonds.ledger import available_account
 from fonds.models import Fund, Initiative
 from fonds.services import initiative_withdraw
 from tests.fonds.conftest import _open_fund
+from tests.system import SYSTEM
 from votes.models import Attendance, Council, Interest, Mandate, Proxy, Session
 from votes.services import (
     agenda_add,
@@ -149,10 +150,10 @@ def other_council_failed_session(other_quartier, chair):
     """A session of another quartier's council (chaired by the same person) closed for
     lack of quorum."""
     citizen = council_create(
-        actor=None, quartier=other_quartier, name="Conseil citoyen", kind=Council.Kind.CITIZEN
+        actor=SYSTEM, quartier=other_quartier, name="Conseil citoyen", kind=Council.Kind.CITIZEN
     )
     mandate_grant(
-        actor=None,
+        actor=SYSTEM,
         council=citizen,
         user=chair,
         role=Mandate.Role.CHAIR,
@@ -218,7 +219,7 @@ def outsiders(council):
         person = User.objects.create_user(email=f"{name}@example.org", display_name=name)
         if period:
             mandate_grant(
-                actor=None,
+                actor=SYSTEM,
                 council=council,
                 user=person,
                 role=Mandate.Role.MEMBER,
@@ -249,7 +250,7 @@ def test_members_in_office_are_those_of_the_sessions_local_day(
     )
     newcomer = User.objects.create_user(email="nouvelle@example.org", display_name="Nouvelle")
     mandate_grant(
-        actor=None, council=council, user=newcomer, role=Mandate.Role.MEMBER, starts_on=day
+        actor=SYSTEM, council=council, user=newcomer, role=Mandate.Role.MEMBER, starts_on=day
     )
     session = session_plan(actor=chair, council=council, starts_at=starts_at, place="Mairie")
     item = agenda_add(actor=instructor, session=session, initiative=admissible)

@@ -181,24 +181,24 @@ class CouncilViewSet(AdministratorsViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("<int:pk>/composition/", composition.composition_view, name="composition"),
+            path("<id:pk>/composition/", composition.composition_view, name="composition"),
             path(
-                "<int:pk>/composition/attribuer/",
+                "<id:pk>/composition/attribuer/",
                 composition.mandate_grant_view,
                 name="mandate_grant",
             ),
             path(
-                "<int:pk>/composition/inviter/",
+                "<id:pk>/composition/inviter/",
                 composition.mandate_invite_view,
                 name="mandate_invite",
             ),
             path(
-                "<int:pk>/composition/mandats/<int:mandate_pk>/fin/",
+                "<id:pk>/composition/mandats/<id:mandate_pk>/fin/",
                 composition.mandate_end_view,
                 name="mandate_end",
             ),
             path(
-                "<int:pk>/composition/invitations/<int:invitation_pk>/annuler/",
+                "<id:pk>/composition/invitations/<id:invitation_pk>/annuler/",
                 composition.invitation_cancel_view,
                 name="invitation_cancel",
             ),

@@ -22,6 +22,7 @@ from accounts.invitations import (
 )
 from accounts.models import Invitation
 from accounts.predicates import forget_rights, is_administrator
+from accounts.system import is_system
 from accounts.text import clean_text
 from votes.models import Council, Mandate
 
@@ -31,8 +32,8 @@ SINGLE_SEATS = (Mandate.Role.CHAIR, Mandate.Role.VICE_CHAIR)
 
 
 def _require_administrator(actor):
-    """``actor=None`` is the system (the demo, data migrations)."""
-    if actor is not None and not is_administrator(actor):
+    """An administrator, or the system (``accounts.system``: the demo, commands)."""
+    if not (is_system(actor) or is_administrator(actor)):
         raise PermissionDenied()
 
 
@@ -297,8 +298,9 @@ def _invitation_describe(payload):
 
 
 def _may_invite(user):
-    """``None`` is the system."""
-    return user is None or is_administrator(user)
+    """Administrators. Not the system: the seat is granted, when the person accepts,
+    in the name of the administrator who invited them."""
+    return is_administrator(user)
 
 
 def register_invitation_kind():
