@@ -3,16 +3,13 @@ demo) these are no-ops and the same rules hold in Python."""
 
 from django.db import migrations
 
-# TRUNCATE is refused too, unless the session sets ``fq.allow_truncate = on``: the
-# test suite sets it on its own database so that it can empty tables between tests;
-# production connections never do.
+# UPDATE, DELETE and TRUNCATE are refused to every role, the owner's included; no
+# setting a session could change is read. Resetting data (the test suite between
+# tests) is done by a superuser with session_replication_role = replica.
 APPEND_ONLY_FUNCTION = """
 CREATE OR REPLACE FUNCTION fq_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'TRUNCATE' AND current_setting('fq.allow_truncate', true) = 'on' THEN
-        RETURN NULL;
-    END IF;
-    RAISE EXCEPTION 'table % is append-only: % refused', TG_TABLE_NAME, TG_OP
+    RAISE EXCEPTION 'table % is protected: % refused', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END;
 $$;
@@ -36,6 +33,19 @@ DROP TRIGGER IF EXISTS {table}_no_update_delete ON {table};
 DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};
 """
     return postgres_sql(forward, backward)
+
+
+def no_truncate(table):
+    """A migration operation that refuses TRUNCATE on ``table`` (a statement-level
+    trigger: a per-row guard never sees a TRUNCATE, nor a TRUNCATE … CASCADE)."""
+    forward = (
+        APPEND_ONLY_FUNCTION
+        + f"""
+CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION fq_refuse_change();
+"""
+    )
+    return postgres_sql(forward, f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};")
 
 
 def postgres_sql(forward, backward):

@@ -9,7 +9,7 @@ import hashlib
 import json
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,8 +22,9 @@ from accounts.predicates import (
     is_instructor_of,
     is_voting_council_member_of,
 )
+from accounts.system import is_system
 
-from .models import Grant, LedgerAccount, LedgerLeg, LedgerTransaction
+from .models import Grant, Initiative, LedgerAccount, LedgerLeg, LedgerTransaction
 from .money import format_euros, parse_amount
 
 Kind = LedgerTransaction.Kind
@@ -182,11 +183,14 @@ def _post(
     for leg in legs:
         leg.transaction = tx
     LedgerLeg.objects.bulk_create(legs)
+    # PostgreSQL's triggers write the cached balances and the chain head from the rows
+    # just inserted; other databases (the demo's SQLite) get them from here.
     source.balance -= amount
     target.balance += amount
     head.head_sequence, head.head_hash = tx.sequence, tx.hash
-    for account in locked.values():
-        account.save(update_fields=["balance", "head_sequence", "head_hash"])
+    if connection.vendor != "postgresql":
+        for account in locked.values():
+            account.save(update_fields=["balance", "head_sequence", "head_hash"])
     audit_record(
         actor=actor,
         action=audit_action,
@@ -217,6 +221,8 @@ def _posting(post):
                 return twin
             if constraint_violated(error, "grant_one_per_decision"):
                 raise LedgerError(_("Cette décision a déjà engagé une subvention.")) from None
+            if constraint_violated(error, "ledger_commits_within_request"):
+                raise LedgerError(_("Les subventions dépasseraient le montant demandé.")) from None
             raise
 
     run.__doc__ = post.__doc__
@@ -227,7 +233,7 @@ def _posting(post):
 @_posting
 def ledger_credit(*, actor, fund, amount, key, memo=""):
     """CREDIT: the commune's budget line gives the fund its envelope. Administrators."""
-    if actor is not None and not is_administrator(actor):
+    if not (is_system(actor) or is_administrator(actor)):
         raise PermissionDenied()
     amount = parse_amount(amount)
     return _post(
@@ -251,8 +257,10 @@ def ledger_commit(*, actor, initiative, amount, decision_reference, key):
     office of the quartier's council — the one presiding the item, as `votes` checks
     before it publishes —, an administrator, or the system."""
     fund = initiative.fund
-    if actor is not None and not (
-        is_voting_council_member_of(actor, fund.quartier_id) or is_administrator(actor)
+    if not (
+        is_system(actor)
+        or is_voting_council_member_of(actor, fund.quartier_id)
+        or is_administrator(actor)
     ):
         raise PermissionDenied()
     amount = parse_amount(amount)
@@ -288,6 +296,28 @@ def ledger_commit(*, actor, initiative, amount, decision_reference, key):
         )
     grant = Grant.objects.create(initiative=initiative, fund=fund, decision_reference=reference)
     committed = LedgerAccount.objects.create(kind=Account.GRANT_COMMITTED, grant=grant)
+    # The initiative's row, then the accounts (in _post): two commits for one initiative
+    # queue here, and each sees what the one before it committed (so does PostgreSQL's
+    # own check of the same rule).
+    asked = (
+        Initiative.objects.select_for_update(no_key=True)
+        .values_list("requested_amount", flat=True)
+        .get(pk=initiative.pk)
+    )
+    already = committed_to(initiative)
+    if already + amount > asked:
+        raise LedgerError(
+            _(
+                "%(already)s € sont déjà engagés pour cette initiative ; %(amount)s € de plus "
+                "dépasseraient le montant demandé (%(asked)s €)."
+            )
+            % {
+                "already": format_euros(already),
+                "amount": format_euros(amount),
+                "asked": format_euros(asked),
+            },
+            code="over_request",
+        )
     return _post(
         actor=actor,
         fund=fund,
@@ -306,7 +336,7 @@ def _require_payment_officer(actor, grant):
     """Instructors of the quartier record payments and releases — never for a dossier
     they wrote themselves."""
     initiative = grant.initiative
-    if actor is None:
+    if is_system(actor):
         return
     if not is_instructor_of(actor, grant.fund.quartier_id) or initiative.author_id == actor.pk:
         raise PermissionDenied()
@@ -363,7 +393,7 @@ def ledger_reverse(*, actor, original, key, memo=""):
     """REVERSAL: the exact opposite of an earlier transaction (nothing is ever edited).
     Administrators; a transaction is reversed at most once, and a reversal is not
     itself reversed (post the movement again instead)."""
-    if actor is not None and not is_administrator(actor):
+    if not (is_system(actor) or is_administrator(actor)):
         raise PermissionDenied()
     if original.kind == Kind.REVERSAL:
         raise LedgerError(_("Une contre-passation ne se contre-passe pas."))
@@ -428,6 +458,15 @@ def balances_by_fund(fund_ids):
             "available": available,
         }
     return result
+
+
+def committed_to(initiative):
+    """What the commune committed to ``initiative``: its COMMITs less their reversals
+    (the rule the database holds: never more than the request)."""
+    commits = LedgerTransaction.objects.filter(grant__initiative=initiative, kind=Kind.COMMIT)
+    total = commits.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    reversed_ = LedgerTransaction.objects.filter(kind=Kind.REVERSAL, reverses__in=commits)
+    return total - (reversed_.aggregate(total=Sum("amount"))["total"] or Decimal(0))
 
 
 def fund_balances(fund):

@@ -47,6 +47,26 @@ def on_postgres():
     return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL, the application connects as its restricted role (tests.dbowner)."""
+    if not on_postgres():
+        yield
+        return
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    from .dbowner import execute_sql_flush_as_owner, restrict_to_application_role, use_credentials
+
+    with django_db_blocker.unblock():
+        owner = restrict_to_application_role()
+    flush = DatabaseOperations.execute_sql_flush
+    DatabaseOperations.execute_sql_flush = execute_sql_flush_as_owner
+    yield
+    DatabaseOperations.execute_sql_flush = flush
+    with django_db_blocker.unblock():
+        use_credentials(owner)
+
+
 def pytest_sessionstart(session):
     if os.environ.get("REQUIRE_POSTGRES") == "1" and not on_postgres():
         pytest.exit(

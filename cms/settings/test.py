@@ -27,9 +27,8 @@ def _postgres_reachable(url):
 
 if _pg_url.startswith(("postgres", "postgis")) and _postgres_reachable(_pg_url):
     DATABASES = {"default": env.db_url_config(_pg_url)}
-    # Lets the suite empty append-only tables between transactional tests (see
-    # accounts.dbutils); production connections never set it.
-    DATABASES["default"]["OPTIONS"] = {"options": "-c fq.allow_truncate=on"}
+    # The suite runs the migrations as the owner, then connects as the application's
+    # restricted role (tests/dbowner.py).
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("TEST_DATABASE_NAME", "test_fonds_quartiers")
     }

@@ -131,6 +131,9 @@ class LedgerTransaction(models.Model):
                 condition=~Q(kind="reversal") | Q(reverses__isnull=False),
                 name="ledger_reversal_names_its_original",
             ),
+            models.UniqueConstraint(
+                fields=["grant"], condition=Q(kind="commit"), name="ledger_one_commit_per_grant"
+            ),
         ]
 
     def __str__(self):

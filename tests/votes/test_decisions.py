@@ -15,6 +15,8 @@ from accounts.models import User
 from fonds.ledger import fund_balances, ledger_credit
 from fonds.models import Grant, Initiative, LedgerTransaction
 from fonds.services import initiative_withdraw
+from tests.dbowner import as_owner
+from tests.system import SYSTEM
 from votes.models import AgendaItem, Decision, Mandate
 from votes.services import (
     agenda_add,
@@ -189,12 +191,12 @@ def test_references_are_numbered_per_quartier_and_year(
     )
 
     # Another quartier starts its own numbering.
-    elsewhere = council_create(actor=None, quartier=other_quartier, name="CQ Tilleuls")
+    elsewhere = council_create(actor=SYSTEM, quartier=other_quartier, name="CQ Tilleuls")
     elsewhere.quorum_rule = "none"
     elsewhere.save()
     other_chair = User.objects.create_user(email="maire-tilleuls@example.org")
     mandate_grant(
-        actor=None,
+        actor=SYSTEM,
         council=elsewhere,
         user=other_chair,
         role=Mandate.Role.CHAIR,
@@ -285,7 +287,7 @@ def test_a_fund_without_the_money_refuses_the_publication_and_nothing_is_written
     envelope, decided, chair, fund, nothing_written
 ):
     if envelope:
-        ledger_credit(actor=None, fund=fund, amount=envelope, idempotency_key="short-credit")
+        ledger_credit(actor=SYSTEM, fund=fund, amount=envelope, idempotency_key="short-credit")
     with nothing_written(), pytest.raises(DomainError, match="Publication impossible") as refused:
         decision_publish(actor=chair, decision=decided)
     assert refused.value.code == "insufficient"
@@ -394,7 +396,23 @@ def test_a_published_decision_is_neither_updated_nor_deleted(statement, decided,
     with pytest.raises(DatabaseError) as caught:
         raw(statement, [decided.pk])
     assert sqlstate(caught.value) == "42501", caught.value
+    with pytest.raises(DatabaseError) as caught, transaction.atomic():
+        as_owner(statement, [decided.pk], triggers=True)
+    assert sqlstate(caught.value) == "42501", caught.value
     assert Decision.objects.filter(pk=decided.pk).values().get() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "statement", ["TRUNCATE votes_decision", "TRUNCATE votes_decision CASCADE"]
+)
+def test_decisions_are_never_truncated(statement, decided, chair, credited):
+    decision_publish(actor=chair, decision=decided)
+    for run in (raw, lambda sql: as_owner(sql, triggers=True)):
+        with pytest.raises(DatabaseError) as caught, transaction.atomic():
+            run(statement)
+        assert sqlstate(caught.value) == "42501", caught.value
+    assert Decision.objects.filter(pk=decided.pk, published_at__isnull=False).exists()
 
 
 @pytest.mark.postgres
@@ -425,4 +443,8 @@ def test_casts_ballots_and_participations_are_append_only(
     with pytest.raises(DatabaseError) as caught:
         raw(statement)
     assert sqlstate(caught.value) == "42501", caught.value
-    assert "append-only" in str(caught.value)
+    assert "permission denied" in str(caught.value)  # the application holds no such right
+    with pytest.raises(DatabaseError) as caught, transaction.atomic():
+        as_owner(statement, triggers=True)  # and the owner meets the trigger
+    assert sqlstate(caught.value) == "42501", caught.value
+    assert "is protected" in str(caught.value)
