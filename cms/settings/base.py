@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accounts.request_limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -98,6 +99,10 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# PostgreSQL: the role the application connects as, which owns nothing and may not
+# change the protected tables (accounts.dbroles). `migrate`, run as the owner, grants it
+# its rights; empty on SQLite, where there are no roles.
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("REDIS_URL", default="locmemcache://fonds-quartiers")}
@@ -131,9 +136,15 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Fonds des quartiers] "
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Failed passwords: per client address, and per account from browsers where the
+# account never signed in; from a browser where it did, per account and browser, so that
+# no one can lock a chosen person out (accounts.lockout). An unlock link by email makes
+# a new browser a known one.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
+    "login_failed_device": "5/5m/key",
+    "unlock_request": "5/m/ip,1/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
@@ -141,6 +152,11 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reauthenticate": "10/m/user",
 }
+# Client addresses (rate limits, accounts.network): X-Forwarded-For is believed only for
+# the number of proxies in front of the application that the deployment controls; 0
+# ignores it. Or a header that the proxy sets itself (e.g. X-Real-IP).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default=None)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Fonds des quartiers")
 # Staff and council members must set up MFA before anything else (see
@@ -169,6 +185,20 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The largest request body, refused with a 413 page before it is read
+# (accounts.request_limits): two files at their own limit (MAX_ATTACHMENT_BYTES,
+# MAX_PHOTO_BYTES) with the form around them; the Wagtail admin (/cms/) takes editors'
+# larger documents (its images stay under WAGTAILIMAGES_MAX_UPLOAD_SIZE).
+# deploy/nginx.conf lets somewhat more through, so that this page, not nginx's, says why.
+FQ_UPLOAD_MAX_REQUEST_BYTES = env.int("FQ_UPLOAD_MAX_REQUEST_BYTES", default=12 * 1024 * 1024)
+FQ_ADMIN_UPLOAD_MAX_REQUEST_BYTES = env.int(
+    "FQ_ADMIN_UPLOAD_MAX_REQUEST_BYTES", default=30 * 1024 * 1024
+)
+FILE_UPLOAD_HANDLERS = [
+    "accounts.request_limits.RequestSizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -229,6 +259,9 @@ PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var"
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_ATTACHMENTS_PER_INITIATIVE = 6
+# Years a closed dossier's files are kept before `manage.py retention` deletes them (the
+# dossier, its decision and its ledger stay): 10, as accounting keeps supporting documents.
+FQ_DOCUMENT_RETENTION_YEARS = env.int("FQ_DOCUMENT_RETENTION_YEARS", default=10)
 # Map tiles: a URL template such as https://tile.example.org/{z}/{x}/{y}.png; empty
 # means no background (the map still shows the initiatives). The site setting of the
 # same name, when filled in, takes precedence.

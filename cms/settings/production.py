@@ -29,6 +29,8 @@ STORAGES = {
 }
 
 MFA_ENFORCED = env.bool("MFA_ENFORCED", default=True)
+# Production runs behind nginx (deploy/nginx.conf): one proxy unless told otherwise.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
