@@ -2,5 +2,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from accounts.request_limits import RequestSizeLimitASGIMiddleware
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
-application = get_asgi_application()
+application = RequestSizeLimitASGIMiddleware(get_asgi_application())
