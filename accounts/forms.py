@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .ids import IdChoiceField
 from .models import User
 
 
@@ -11,7 +12,7 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=_("Le nom que les autres voient, par exemple « Camille D. »."),
     )
-    quartier = forms.ModelChoiceField(
+    quartier = IdChoiceField(
         label=_("Quartier de résidence"),
         queryset=None,  # set in __init__, from the user's relation
         required=False,

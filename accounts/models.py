@@ -1,8 +1,11 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -51,12 +54,17 @@ class User(AbstractUser):
     language = models.CharField(
         _("langue des messages"), max_length=8, choices=settings.LANGUAGES, default="fr"
     )
+    # Set when the person's data was erased at their request (accounts.privacy): the
+    # row stays, pseudonymised, for the records that name it by id.
+    erased_at = models.DateTimeField(_("effacé le"), null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
 
     objects = UserManager()
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    # History rows are never rewritten: they keep no address nor name, which live only
+    # in the account row that erasure pseudonymises.
+    history = HistoricalRecords(excluded_fields=["password", "last_login", "email", "display_name"])
 
     class Meta:
         verbose_name = _("utilisateur")
@@ -64,6 +72,8 @@ class User(AbstractUser):
         ordering = ["email"]
 
     def __str__(self):
+        if self.erased_at is not None:
+            return gettext("Compte supprimé n° %(number)s") % {"number": self.pk}
         return self.display_name or self.email
 
     def get_full_name(self):
@@ -181,3 +191,32 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
+
+
+class DataExport(models.Model):
+    """An archive of everything the platform holds about a person (« Mes données »),
+    built by a task, kept in the private storage and downloadable by that person only
+    until ``expires_at``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En préparation")
+        READY = "ready", _("Prête")
+        FAILED = "failed", _("Échec")
+        EXPIRED = "expired", pgettext_lazy("archive", "Expirée")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    file = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("archive « Mes données »")
+        verbose_name_plural = _("archives « Mes données »")
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"{self.user_id} {self.requested_at:%Y-%m-%d %H:%M} {self.status}"

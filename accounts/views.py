@@ -26,6 +26,7 @@ from .invitations import (
     token_hash,
 )
 from .models import Invitation
+from .privacy import latest_data_export
 from .services import profile_update
 
 
@@ -50,7 +51,11 @@ def profile(request):
                 "language": user.language,
             }
         )
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "data_export": latest_data_export(user)},
+    )
 
 
 # --- invitations -------------------------------------------------------------------------

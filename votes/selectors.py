@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from accounts.models import RoleAssignment
+from accounts.models import RoleAssignment, User
 from accounts.predicates import is_administrator
 from accounts.roles import Role
 from votes.models import AgendaItem, Council, Decision, Interest, Mandate, Message, Vote
@@ -107,7 +107,7 @@ def minutes_context(session):
             {
                 "item": item,
                 "votes": votes,
-                "decisions": list(item.decisions.all()),
+                "decisions": [_named(decision) for decision in item.decisions.all()],
                 # Named only if the designation took effect (neither chair nor vice-chair
                 # could preside).
                 "acting_chair": item.acting_chair if acting else None,
@@ -120,6 +120,30 @@ def minutes_context(session):
         "mandates": [(m, attendance.get(m.user_id)) for m in mandates],
         "proxies": session.proxies.select_related("giver", "holder"),
         "items": items,
+    }
+
+
+def _named(decision):
+    decision.named = named_tally(decision)
+    return decision
+
+
+def named_tally(decision):
+    """The members a decision's tally names — who voted how (a vote by name) and who
+    did not take part (declared interest) — named through their accounts, in the
+    tally's order: {"votes": [{"member", "choice", "by_proxy"}], "recused": [names]}.
+    The tally holds account ids; one recorded before it did holds the names."""
+    tally = decision.tally or {}
+    votes, recused = tally.get("votes") or [], tally.get("recused") or []
+    ids = {vote["member"] for vote in votes} | set(recused)
+    users = User.objects.in_bulk([pk for pk in ids if isinstance(pk, int)])
+
+    def name(member):
+        return str(users[member]) if member in users else str(member)
+
+    return {
+        "votes": [vote | {"member": name(vote["member"])} for vote in votes],
+        "recused": [name(member) for member in recused],
     }
 
 

@@ -6,7 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from fonds.storage import private_storage
 
-from .fund import MONEY
+from .fund import MONEY, FundTerms
 
 
 class InitiativeQuerySet(models.QuerySet):
@@ -105,9 +105,23 @@ class Initiative(models.Model):
         _("photo"), storage=private_storage, upload_to="photos/%Y/", blank=True
     )
     submitted_at = models.DateTimeField(_("déposée le"), null=True, blank=True)
+    # The fund's money rules in force when the dossier was first submitted: a change of
+    # the fund's rules applies to the dossiers submitted after it (see ``terms``).
+    submitted_max_grant = models.DecimalField(
+        _("plafond en vigueur au dépôt (€)"), null=True, blank=True, **MONEY
+    )
+    submitted_min_cofunding_percent = models.DecimalField(
+        _("cofinancement minimal en vigueur au dépôt (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
-    history = HistoricalRecords()
+    # The history is never rewritten (PostgreSQL refuses it): it keeps no carrier's name,
+    # which erasure must be able to remove (the initiative's row holds it).
+    history = HistoricalRecords(excluded_fields=["carrier_name"])
 
     objects = InitiativeQuerySet.as_manager()
 
@@ -127,6 +141,13 @@ class Initiative(models.Model):
                 condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
                 name="initiative_longitude_range",
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    submitted_max_grant__isnull=True, submitted_min_cofunding_percent__isnull=True
+                )
+                | Q(submitted_max_grant__gt=0, submitted_min_cofunding_percent__gte=0),
+                name="initiative_submitted_terms_together",
+            ),
         ]
 
     def __str__(self):
@@ -139,6 +160,14 @@ class Initiative(models.Model):
     @property
     def quartier(self):
         return self.fund.quartier
+
+    @property
+    def terms(self):
+        """The fund's money rules this dossier answers to: those in force when it was
+        first submitted, else (a draft) the fund's rules today."""
+        if self.submitted_max_grant is not None:
+            return FundTerms(self.submitted_max_grant, self.submitted_min_cofunding_percent)
+        return self.fund.terms
 
 
 class BudgetLine(models.Model):

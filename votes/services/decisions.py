@@ -37,6 +37,10 @@ def _next_reference(council, year):
 
 
 def _named_tally(vote, members, recused):
+    """The tally a decision keeps. Members appear by account id, never by name: a
+    published decision is never rewritten, and names are read through the accounts
+    (``votes.selectors.named_tally``), which erasure may pseudonymise. The order is
+    the names' on the day, kept as the record's."""
     tally = vote_tally(vote)
     data = {
         "for": tally.for_,
@@ -44,16 +48,18 @@ def _named_tally(vote, members, recused):
         "abstain": tally.abstain,
         "mode": vote.mode,
         "proposed_amount": str(vote.proposed_amount),
-        "recused": sorted({right.on_behalf_of.name for right in recused}),
+        "recused": [
+            member.id for member in sorted({right.on_behalf_of for right in recused}, key=str)
+        ],
     }
     if vote.mode != Vote.Mode.SECRET:
         data["votes"] = [
             {
-                "member": str(cast.member),
+                "member": cast.member_id,
                 "choice": cast.choice,
                 "by_proxy": cast.cast_by_id != cast.member_id,
             }
-            for cast in vote.casts.select_related("member").order_by("member__display_name")
+            for cast in vote.casts.order_by("member__display_name", "member__email")
         ]
     return tally, data
 

@@ -383,7 +383,9 @@ def interest_declare(*, actor, item, note=""):
                 actor=actor,
                 action="votes.interest.declare",
                 target=item,
-                data={"user": actor.pk, "note": note},
+                # The note stays on the interest (the minutes print it), not in the
+                # append-only log, which names no one but by id.
+                data={"user": actor.pk, "interest": interest.pk},
             )
     return interest
 
