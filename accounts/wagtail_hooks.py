@@ -21,9 +21,9 @@ def register_roles_urls():
         path("roles/", roles_view, name="accounts_roles"),
         path("roles/attribuer/", role_grant_view, name="accounts_role_grant"),
         path("roles/inviter/", role_invite_view, name="accounts_role_invite"),
-        path("roles/<int:pk>/retirer/", role_revoke_view, name="accounts_role_revoke"),
+        path("roles/<id:pk>/retirer/", role_revoke_view, name="accounts_role_revoke"),
         path(
-            "roles/invitations/<int:pk>/annuler/",
+            "roles/invitations/<id:pk>/annuler/",
             staff_invitation_cancel_view,
             name="accounts_staff_invitation_cancel",
         ),

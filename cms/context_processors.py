@@ -35,14 +35,20 @@ FOOTER_PAGES = [
     ("mentions-legales", _("Mentions légales")),
     ("donnees-personnelles", _("Données personnelles")),
 ]
+# Served by cms.privacy_views from the register of processing, with or without a page.
+ALWAYS_LINKED = {"donnees-personnelles"}
 
 
 def _footer_links():
-    """The footer's links to the accessibility statement, the legal notice and the
-    privacy page, for those the editors have published under the home page."""
+    """The footer's links to the accessibility statement and the legal notice, for those
+    the editors have published under the home page, and to the privacy page."""
     published = set(
         Page.objects.live()
         .filter(depth=3, slug__in=[slug for slug, _label in FOOTER_PAGES])
         .values_list("slug", flat=True)
     )
-    return [(label, f"/{slug}/") for slug, label in FOOTER_PAGES if slug in published]
+    return [
+        (label, f"/{slug}/")
+        for slug, label in FOOTER_PAGES
+        if slug in published or slug in ALWAYS_LINKED
+    ]

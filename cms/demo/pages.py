@@ -73,18 +73,14 @@ STANDARD_PAGES = [
         "donnees-personnelles",
         "Données personnelles",
         "Quelles données nous traitons, pourquoi, combien de temps, et vos droits.",
+        # What the site does with personal data is generated from the register of
+        # processing (cms.privacy_register); the editors add what only they know.
         [
-            ("heading", "Responsable du traitement"),
+            ("heading", "Délégué à la protection des données"),
             (
                 "paragraph",
-                "<p>La commune de Bellerive-sur-Loire, pour la gestion des fonds "
-                "d'initiative citoyenne (mission d'intérêt public).</p>",
-            ),
-            ("heading", "Vos droits"),
-            (
-                "paragraph",
-                "<p>Vous pouvez accéder à vos données, les rectifier, les exporter "
-                "ou demander leur effacement depuis votre profil ou en écrivant à la mairie.</p>",
+                "<p>Le délégué à la protection des données de la commune répond à vos "
+                "questions : dpo@bellerive-sur-loire.example, ou par courrier à la mairie.</p>",
             ),
         ],
     ),
@@ -143,17 +139,11 @@ ENGLISH = {
         "Personal data",
         "Which data we process, why, for how long, and your rights.",
         [
-            ("heading", "Controller"),
+            ("heading", "Data protection officer"),
             (
                 "paragraph",
-                "<p>The commune of Bellerive-sur-Loire, to run the citizen initiative funds "
-                "(a task carried out in the public interest).</p>",
-            ),
-            ("heading", "Your rights"),
-            (
-                "paragraph",
-                "<p>You may see, correct, export or ask us to erase your data from your "
-                "profile or by writing to the town hall.</p>",
+                "<p>The commune's data protection officer answers your questions: "
+                "dpo@bellerive-sur-loire.example, or by post to the town hall.</p>",
             ),
         ],
     ),
