@@ -20,6 +20,7 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Page
 from wagtail.search import index
 
+from fonds.anchors import current_anchor
 from fonds.maps import allow_map_tiles, site_tile_url
 
 from . import selectors
@@ -513,6 +514,7 @@ class DecisionIndexPage(SectionPage):
         context.update(filters)
         context["page_obj"] = _paginate(request, filters["decisions"], 30)
         context["query"] = _query_without_page(request)
+        context["ledger_anchor"] = current_anchor()
         return context
 
 

@@ -1,19 +1,75 @@
-"""Replaying the ledger: every fund's hash chain and every account's balance."""
+"""Replaying the ledger: every fund's hash chain and every account's balance, then
+cross-checks against what recorded the ledger from outside the chain.
 
-from collections import defaultdict
+A chain only vouches for itself: cut at its tail with its head rewound, it replays
+cleanly. So once the chains replay, `ledger verify` compares them with the records
+that were written alongside each posting and are kept apart from it — the audit log
+(append-only, one row per posting with the transaction's hash), the grants (each
+against its COMMIT), and what other apps register with ``register_check``: `votes`
+compares the council's published decisions and signed minutes (``votes.verify``)."""
+
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models.fields.json import KT
+
+from accounts.models import AuditEntry
+
 from .ledger import GENESIS, chain_hash
-from .models import Fund, LedgerAccount, LedgerLeg, LedgerTransaction
+from .models import Fund, Grant, LedgerAccount, LedgerLeg, LedgerTransaction
 
 BATCH = 5000
+
+# Rows read as tuples carrying the models' own attribute names, which is all the
+# chain's hashing reads: replaying 100 000 transactions stays a matter of seconds.
+TransactionRow = namedtuple(
+    "TransactionRow", [f.attname for f in LedgerTransaction._meta.concrete_fields]
+)
+LegRow = namedtuple("LegRow", ["transaction_id", "account_id", "amount"])
+
+
+@dataclass(frozen=True)
+class Held:
+    """A transaction the chain holds: where it sits."""
+
+    fund: int
+    sequence: int
+    transaction: int
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A COMMIT of the replayed chains, as the cross-checks compare it."""
+
+    transaction: int
+    fund: int
+    sequence: int
+    grant: int | None
+    reference: str
+    amount: Decimal
+
+
+@dataclass
+class Replay:
+    """What the replay established, handed to every cross-check."""
+
+    slugs: dict = field(default_factory=dict)  # fund id -> slug
+    hashes: dict = field(default_factory=dict)  # hash -> Held
+    commits: list = field(default_factory=list)  # Commit, in fund then sequence order
+
+    def where(self, commit):
+        return (
+            f"COMMIT transaction id {commit.transaction} (fund {self.slugs[commit.fund]}, "
+            f"sequence {commit.sequence})"
+        )
 
 
 @dataclass
 class Report:
     transactions: int = 0
     heads: dict = field(default_factory=dict)  # fund slug -> (sequence, hash)
+    checks: list = field(default_factory=list)  # names of the cross-checks passed
     error: str | None = None
 
     @property
@@ -21,63 +77,235 @@ class Report:
         return self.error is None
 
 
-def _batches(fund):
+# Cross-checks other apps add ----------------------------------------------------------
+
+_registered = []
+
+
+def register_check(check):
+    """Add ``check`` to what `ledger verify` runs once the chains replay: a function of
+    the ``Replay`` that returns the first discrepancy it finds, as a message naming the
+    row, or None. Apps that fonds may not import (votes) register theirs from their
+    AppConfig.ready(); registering the same function twice adds it once."""
+    if check not in _registered:
+        _registered.append(check)
+    return check
+
+
+def registered_checks():
+    return list(_registered)
+
+
+# The replay ---------------------------------------------------------------------------
+
+
+def _batches(fund_id):
     last = 0
     while True:
-        batch = list(
-            LedgerTransaction.objects.filter(fund=fund, sequence__gt=last).order_by("sequence")[
-                :BATCH
-            ]
-        )
+        batch = [
+            TransactionRow._make(row)
+            for row in LedgerTransaction.objects.filter(fund_id=fund_id, sequence__gt=last)
+            .order_by("sequence")
+            .values_list(*TransactionRow._fields)[:BATCH]
+        ]
         if not batch:
             return
+        # The batch's legs by the range of its sequences (a join on the chain's index):
+        # a list of 5 000 ids would cost more to send than the rows to read.
         legs = defaultdict(list)
-        for leg in LedgerLeg.objects.filter(transaction__in=[tx.pk for tx in batch]).order_by("pk"):
-            legs[leg.transaction_id].append(leg)
+        rows = (
+            LedgerLeg.objects.filter(
+                transaction__fund_id=fund_id,
+                transaction__sequence__gt=last,
+                transaction__sequence__lte=batch[-1].sequence,
+            )
+            .order_by("pk")
+            .values_list(*LegRow._fields)
+        )
+        for row in rows:
+            legs[row[0]].append(LegRow._make(row))
         yield batch, legs
         last = batch[-1].sequence
 
 
-def verify_ledger():
-    """Replay every chain; stop at the first row that differs and say which."""
-    report = Report()
-    balances = defaultdict(Decimal)
-    for fund in Fund.objects.order_by("pk"):
-        expected_sequence, running = 1, GENESIS
-        for batch, legs in _batches(fund):
-            for tx in batch:
-                where = f"fund {fund.slug}, transaction id {tx.pk} (sequence {tx.sequence})"
-                tx_legs = legs.get(tx.pk, [])
-                if tx.sequence != expected_sequence:
-                    report.error = f"{where}: expected sequence {expected_sequence}"
-                elif tx.previous_hash != running:
-                    report.error = f"{where}: previous hash does not match the chain"
-                elif chain_hash(running, tx, tx_legs) != tx.hash:
-                    report.error = f"{where}: content does not match its hash"
-                elif sum((leg.amount for leg in tx_legs), Decimal(0)) != 0 or len(tx_legs) < 2:
-                    report.error = f"{where}: legs do not balance"
-                if report.error:
-                    return report
+def _replay_fund(fund_id, slug, report, replay, balances, grant_of):
+    """Replay one fund's chain; False at the first row that differs (named in the
+    report). ``grant_of`` maps each committed account to its grant: the hash covers a
+    leg's account, not whose account it is."""
+    expected_sequence, running = 1, GENESIS
+    hashes, commits, zero = replay.hashes, replay.commits, Decimal(0)
+    for batch, legs in _batches(fund_id):
+        for tx in batch:
+            tx_legs = legs.get(tx.id, ())
+            error = None
+            if tx.sequence != expected_sequence:
+                error = f"expected sequence {expected_sequence}"
+            elif tx.previous_hash != running:
+                error = "previous hash does not match the chain"
+            elif chain_hash(running, tx, tx_legs) != tx.hash:
+                error = "content does not match its hash"
+            elif len(tx_legs) < 2 or sum((leg.amount for leg in tx_legs), zero) != 0:
+                error = "legs do not balance"
+            else:
                 for leg in tx_legs:
-                    balances[leg.account_id] += leg.amount
-                running = tx.hash
-                expected_sequence += 1
-                report.transactions += 1
-        head = LedgerAccount.objects.filter(
-            fund=fund, kind=LedgerAccount.Kind.FUND_AVAILABLE
-        ).first()
-        if head is not None and (head.head_sequence, head.head_hash) != (
-            expected_sequence - 1,
-            running,
-        ):
-            report.error = f"fund {fund.slug}: stored chain head differs from the replay"
-            return report
-        report.heads[fund.slug] = (expected_sequence - 1, running)
-    for account in LedgerAccount.objects.order_by("pk"):
-        if account.balance != balances.get(account.pk, Decimal(0)):
+                    owner = grant_of.get(leg.account_id)
+                    if owner is not None and owner != tx.grant_id:
+                        error = f"moves the committed money of grant id {owner} without naming it"
+            if error:
+                report.error = (
+                    f"fund {slug}, transaction id {tx.id} (sequence {tx.sequence}): {error}"
+                )
+                return False
+            for leg in tx_legs:
+                balances[leg.account_id] += leg.amount
+            hashes[tx.hash] = Held(fund_id, tx.sequence, tx.id)
+            if tx.kind == LedgerTransaction.Kind.COMMIT:
+                commits.append(
+                    Commit(tx.id, fund_id, tx.sequence, tx.grant_id, tx.reference, tx.amount)
+                )
+            running = tx.hash
+            expected_sequence += 1
+            report.transactions += 1
+    report.heads[slug] = (expected_sequence - 1, running)
+    return True
+
+
+def replay_ledger():
+    """Replay every chain and every balance; stop at the first row that differs and
+    say which. Returns the report and what the replay established."""
+    report, replay = Report(), Replay()
+    balances = defaultdict(Decimal)
+    replay.slugs = dict(Fund.objects.order_by("pk").values_list("pk", "slug"))
+    stored_heads = {
+        fund_id: (sequence, head)
+        for fund_id, sequence, head in LedgerAccount.objects.filter(
+            kind=LedgerAccount.Kind.FUND_AVAILABLE
+        ).values_list("fund_id", "head_sequence", "head_hash")
+    }
+    grant_of = dict(
+        LedgerAccount.objects.filter(kind=LedgerAccount.Kind.GRANT_COMMITTED).values_list(
+            "pk", "grant_id"
+        )
+    )
+    for fund_id, slug in replay.slugs.items():
+        if not _replay_fund(fund_id, slug, report, replay, balances, grant_of):
+            return report, replay
+        stored = stored_heads.get(fund_id)
+        if stored is not None and stored != report.heads[slug]:
+            report.error = f"fund {slug}: stored chain head differs from the replay"
+            return report, replay
+    accounts = LedgerAccount.objects.order_by("pk").values_list("pk", "kind", "balance")
+    for pk, kind, balance in accounts.iterator(BATCH):
+        if balance != balances.get(pk, Decimal(0)):
             report.error = (
-                f"account id {account.pk} ({account.kind}): stored balance {account.balance} "
-                f"differs from the replay {balances.get(account.pk, Decimal(0))}"
+                f"account id {pk} ({kind}): stored balance {balance} "
+                f"differs from the replay {balances.get(pk, Decimal(0))}"
             )
+            return report, replay
+    return report, replay
+
+
+# The ledger's own cross-checks --------------------------------------------------------
+
+
+def audit_log_heads(replay):
+    """Every posting wrote an audit row (append-only, in the same transaction) naming
+    its transaction and that transaction's hash. A row whose transaction the chain no
+    longer holds with that hash means the chain was cut or rewritten — even when its
+    head was rewound to match, which the replay alone cannot see."""
+    entries = (
+        AuditEntry.objects.filter(
+            target_type=LedgerTransaction._meta.label_lower, data__has_key="hash"
+        )
+        .order_by("pk")
+        .values_list("pk", "target_id", KT("data__fund"), KT("data__hash"))
+    )
+    slugs = {str(pk): slug for pk, slug in replay.slugs.items()}
+    for pk, target, fund_id, tx_hash in entries.iterator(BATCH):
+        held = replay.hashes.get(tx_hash)
+        if held is not None and str(held.transaction) == target:
+            continue
+        slug = slugs.get(fund_id, f"id {fund_id}")
+        return (
+            f"audit entry id {pk}: transaction id {target} of fund {slug} with hash "
+            f"{tx_hash} is not in the chain (the chain was cut or rewritten)"
+        )
+    return None
+
+
+def grants_against_commits(replay):
+    """Each grant was created by its COMMIT: one COMMIT names it, in the grant's fund,
+    citing the grant's decision; and the grant's initiative belongs to that fund."""
+    by_grant = defaultdict(list)
+    for commit in replay.commits:
+        if commit.grant is None:
+            return f"{replay.where(commit)} names no grant"
+        by_grant[commit.grant].append(commit)
+    grants = Grant.objects.order_by("pk").values_list(
+        "pk", "fund_id", "initiative_id", "initiative__fund_id", "decision_reference"
+    )
+    for pk, fund_id, initiative_id, initiative_fund, reference in grants.iterator(BATCH):
+        commits = by_grant.pop(pk, [])
+        where = f"grant id {pk} (decision {reference})"
+        if len(commits) != 1:
+            return f"{where}: {len(commits)} COMMIT transactions name it, expected one"
+        commit = commits[0]
+        if commit.fund != fund_id:
+            slug = replay.slugs.get(fund_id)
+            return f"{where} belongs to fund {slug}, not its {replay.where(commit)}"
+        if commit.reference != reference:
+            return f"{where}: its {replay.where(commit)} cites decision {commit.reference}"
+        if initiative_fund != fund_id:
+            return f"{where}: its initiative id {initiative_id} belongs to another fund"
+    for commits in by_grant.values():
+        return f"{replay.where(commits[0])} names grant id {commits[0].grant}, which is missing"
+    return None
+
+
+def grants_against_decisions_recorded(replay):
+    """Each granted decision was recorded on its initiative with an audit row
+    (append-only) citing the decision: the grant citing that decision belongs to that
+    initiative — a grant re-pointed to another initiative is found here."""
+    grants = {
+        reference: (pk, initiative_id)
+        for pk, reference, initiative_id in Grant.objects.values_list(
+            "pk", "decision_reference", "initiative_id"
+        )
+    }
+    entries = (
+        AuditEntry.objects.filter(action="fonds.initiative.decision_granted")
+        .order_by("pk")
+        .values_list("pk", "target_id", KT("data__reference"))
+    )
+    for pk, initiative_id, reference in entries.iterator(BATCH):
+        # A decision recorded without a grant is the council's check to make: votes
+        # knows whether it granted money (``votes.verify``).
+        grant, granted_to = grants.get(reference, (None, None))
+        if grant is not None and str(granted_to) != initiative_id:
+            return (
+                f"grant id {grant} (decision {reference}) belongs to initiative id "
+                f"{granted_to}; audit entry id {pk} records that decision for initiative id "
+                f"{initiative_id}"
+            )
+    return None
+
+
+LEDGER_CHECKS = (audit_log_heads, grants_against_commits, grants_against_decisions_recorded)
+
+
+def verify_ledger(*, registered=True):
+    """Replay every chain and balance, then run the ledger's cross-checks and, unless
+    ``registered`` is False, those other apps registered (decisions, minutes). Stops at
+    the first discrepancy and names its row. ``registered=False`` suits a ledger
+    exercised on its own, whose commits cite no council decision."""
+    report, replay = replay_ledger()
+    if not report.ok:
+        return report
+    checks = LEDGER_CHECKS + (tuple(_registered) if registered else ())
+    for check in checks:
+        error = check(replay)
+        if error:
+            report.error = error
             return report
+        report.checks.append(check.__name__)
     return report

@@ -10,4 +10,7 @@ class VotesConfig(AppConfig):
         from .services.councils import register_invitation_kind
 
         register_invitation_kind()
+        from .verify import register_ledger_checks
+
+        register_ledger_checks()  # `ledger verify` compares decisions and minutes too
         from . import carrier  # noqa: F401 — shows the council's questions in « Mon espace »
