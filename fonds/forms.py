@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.ids import IdChoiceField
+
 from .models import BudgetLine, Fund, Initiative, Quartier, Theme
 
 
@@ -14,7 +16,7 @@ class DateInput(forms.DateInput):
 
 
 class CarrierForm(forms.Form):
-    fund = forms.ModelChoiceField(
+    fund = IdChoiceField(
         label=_("Fonds de quartier"),
         queryset=Fund.objects.none(),
         empty_label=None,
@@ -67,7 +69,7 @@ class ProjectForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
-    theme = forms.ModelChoiceField(
+    theme = IdChoiceField(
         label=_("Thème"),
         queryset=Theme.objects.all(),
         required=False,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.errors import DomainError
 from accounts.forms import add_domain_error
+from accounts.ids import id_or_404
 from fonds.forms import (
     AttachmentForm,
     BudgetFormSet,
@@ -204,7 +205,9 @@ def _documents_step(request, initiative):
                     return redirect("initiative_edit", pk=initiative.pk, step="pieces")
             elif action.startswith("detach-"):
                 attachment = get_object_or_404(
-                    Attachment, pk=action.removeprefix("detach-"), initiative=initiative
+                    Attachment,
+                    pk=id_or_404(action.removeprefix("detach-")),
+                    initiative=initiative,
                 )
                 initiative_detach(actor=request.user, attachment=attachment)
                 messages.success(request, _("Pièce jointe retirée."))

@@ -12,6 +12,7 @@ from accounts.models import AuditEntry
 from fonds.ledger import fund_balances, ledger_commit, ledger_credit, ledger_disburse
 from fonds.models import Initiative, Report, ReportDocument
 from fonds.services import report_accept, report_submit
+from tests.system import SYSTEM
 
 from .conftest import image_bytes, pdf_bytes
 
@@ -21,9 +22,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def granted(initiative_in, fund):
     initiative = initiative_in("granted")
-    ledger_credit(actor=None, fund=fund, amount="5000", idempotency_key="r-credit")
+    ledger_credit(actor=SYSTEM, fund=fund, amount="5000", idempotency_key="r-credit")
     ledger_commit(
-        actor=None,
+        actor=SYSTEM,
         initiative=initiative,
         amount="1000",
         decision_reference="CQ-BELLEVUE-2026-001",

@@ -3,7 +3,6 @@ decision pages. Every action is a POST handled by one service; errors come back 
 messages, and the page reloads (post/redirect/get)."""
 
 import datetime
-import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,12 +15,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.errors import DomainError
+from accounts.ids import parse_id
 from accounts.models import User
 from accounts.text import clean_text
 from fonds.selectors import budget_totals
 from votes.models import AgendaItem, Interest, Message, Session, Vote
 from votes.predicates import can_read_deliberation, is_member_of
-from votes.selectors import councils_for, minutes_context, public_decisions, thread, vote_progress
+from votes.selectors import (
+    councils_for,
+    minutes_context,
+    named_tally,
+    public_decisions,
+    thread,
+    vote_progress,
+)
 from votes.services import (
     answer_post,
     attendance_record,
@@ -47,9 +54,6 @@ from votes.services.common import (
     session_presidents,
 )
 
-# An id typed into a form: ASCII digits only (``str.isdigit`` accepts "²"), and few
-# enough of them to fit a database integer.
-ID = re.compile(r"[0-9]{1,18}")
 MAX_PRESENT = 500
 MAX_SUMMARY = 5000
 MAX_NOTE = 300
@@ -84,9 +88,10 @@ def _session_for(request, pk):
 
 def _id(value):
     """The id typed into a form field, or a French error."""
-    if not isinstance(value, str) or not ID.fullmatch(value):
+    number = parse_id(value)
+    if number is None:
         raise DomainError(_("Choix invalide : recommencez depuis la page."))
-    return int(value)
+    return number
 
 
 def _user(value):
@@ -346,7 +351,11 @@ def minutes_pdf(request, pk):
 
 def decision_detail(request, reference):
     decision = get_object_or_404(public_decisions(), reference=reference)
-    return render(request, "votes/decision_detail.html", {"decision": decision})
+    return render(
+        request,
+        "votes/decision_detail.html",
+        {"decision": decision, "tally": named_tally(decision)},
+    )
 
 
 @login_required

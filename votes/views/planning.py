@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.errors import DomainError
 from accounts.forms import add_domain_error
+from accounts.ids import IdChoiceField, id_or_404
 from fonds.models import Initiative
 from votes.models import AgendaItem, Council, Session
 from votes.predicates import can_prepare_sessions, can_read_deliberation
@@ -31,8 +32,6 @@ from votes.services import (
     session_update,
 )
 
-# The largest id PostgreSQL's integer columns hold: a larger one is no row of ours.
-MAX_PK = 2**31 - 1
 PUBLICITY = [
     ("1", gettext_lazy("Séance publique : annoncée sur le site, ouverte aux habitants")),
     ("0", gettext_lazy("Séance à huis clos : ni annoncée ni ouverte au public")),
@@ -76,7 +75,7 @@ class PlanForm(SessionForm):
         widget=forms.RadioSelect,
         initial=Session.Procedure.MEETING,
     )
-    reconvened_from = forms.ModelChoiceField(
+    reconvened_from = IdChoiceField(
         label=gettext_lazy("Séance convoquée à nouveau (facultatif)"),
         queryset=Session.objects.none(),
         required=False,
@@ -102,14 +101,6 @@ class PlanForm(SessionForm):
         )
         if not failed.exists():
             del self.fields["reconvened_from"]
-
-
-def _pk(value):
-    """An id typed in a form, or a 404: never a 500 for letters or a huge number."""
-    value = str(value or "")
-    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_PK:
-        raise Http404
-    return int(value)
 
 
 def _require_preparer(user, council):
@@ -173,7 +164,7 @@ def _session_for(request, pk):
 def _item_of(request, session):
     return get_object_or_404(
         AgendaItem.objects.select_related("session__council"),
-        pk=_pk(request.POST.get("item")),
+        pk=id_or_404(request.POST.get("item")),
         session=session,
     )
 
@@ -184,7 +175,7 @@ def _item_of(request, session):
 
 def _add(request, session):
     initiative = get_object_or_404(
-        Initiative.objects.select_related("fund"), pk=_pk(request.POST.get("initiative"))
+        Initiative.objects.select_related("fund"), pk=id_or_404(request.POST.get("initiative"))
     )
     agenda_add(actor=request.user, session=session, initiative=initiative)
     return _("« %(title)s » est inscrit à l'ordre du jour.") % {"title": initiative.title}
