@@ -8,7 +8,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install demo messages lock clean
+.PHONY: run test lint format bench audit restore-drill install demo messages lock clean
 
 ## run: install, prepare the SQLite demo database, load the demo and serve it.
 run: install node_modules/.installed
@@ -32,6 +32,15 @@ test: install node_modules/.installed
 bench: install
 	scripts/ensure-services
 	$(PY) bench/run.py
+
+## audit: known vulnerabilities in the locked dependencies (pip-audit, npm audit).
+audit: install node_modules/.installed
+	$(PY) scripts/audit
+
+## restore-drill: pg_dump the demo, restore it into a new database, verify the ledger.
+restore-drill: install
+	scripts/ensure-services
+	scripts/restore-drill
 
 lint: install
 	$(VENV)/bin/ruff check .
