@@ -820,7 +820,8 @@ def form_data(target):
         st.one_of(st.sampled_from(EXTRA_NAMES), st.text(min_size=1, max_size=8)).filter(
             lambda name: name not in SKIPPED_FIELDS
         ),
-        st.one_of(nasty, st.lists(nasty, max_size=3)),
+        # "1" confirms the forms that ask for a confirmation (ledger, publication).
+        st.one_of(st.just("1"), nasty, st.lists(nasty, max_size=3)),
         max_size=2,
     )
     return st.tuples(buttons, fields, extra)
@@ -1090,6 +1091,8 @@ def test_every_form_and_council_action(fuzz_world):
             failures.append(str(error).splitlines()[0][:2000])
         if VERBOSE:
             print(f"{time.monotonic() - started:5.1f}s {target}", flush=True)
+    if VERBOSE:
+        print(f"{len(forms)} forms, {len(council)} council actions, {fuzzer.posted} requests")
     assert not failures, "\n".join(failures)
     assert fuzzer.posted >= EXAMPLES * len(forms + council)
 

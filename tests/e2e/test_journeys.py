@@ -158,7 +158,7 @@ def test_visitor_journey(demo, page, snap, defects):
     main_nav(page).get_by_role("link", name="Décisions").click()
     page.get_by_label("Quartier").select_option(label="Bellevue")
     page.get_by_role("button", name="Filtrer").click()
-    rows = page.locator("main table tbody tr")
+    rows = page.get_by_role("region", name="Décisions publiées").locator("tbody tr")
     expect(rows.first).to_be_visible()
     quartier_cells = rows.locator("td:nth-child(3)").all_inner_texts()
     assert quartier_cells and set(quartier_cells) == {"Bellevue"}, quartier_cells
