@@ -31,4 +31,5 @@ class Command(BaseCommand):
         problems = role_problems(role)
         if problems:
             raise CommandError("; ".join(problems))
-        self.stdout.write(f"role {role}: rights granted, owns nothing, not privileged.")
+        done = "owns nothing" if check else "rights granted, owns nothing"
+        self.stdout.write(f"role {role}: {done}, not privileged.")
