@@ -30,7 +30,12 @@ from fonds.services import (
     theme_update,
 )
 from fonds.services.quartiers import AVAILABLE_DECISION_MODES, DECISION_MODE_UNAVAILABLE
-from fonds.services.referentials import fund_is_credited
+from fonds.services.referentials import (
+    FUND_FIELDS,
+    QUARTIER_FIELDS,
+    THEME_FIELDS,
+    fund_is_credited,
+)
 
 
 class AdministratorsOnlyPolicy(BasePermissionPolicy):
@@ -183,7 +188,7 @@ class ThemeViewSet(AdministratorsViewSet):
     menu_label = _("Thèmes")
     add_view_class = ThemeCreateView
     edit_view_class = ThemeEditView
-    form_fields = ["name", "position"]
+    form_fields = list(THEME_FIELDS)
     list_display = ["name", "position"]
 
 
@@ -194,7 +199,7 @@ class QuartierViewSet(AdministratorsViewSet):
     menu_label = _("Quartiers")
     add_view_class = QuartierCreateView
     edit_view_class = QuartierEditView
-    form_fields = ["name", "code", "description", "outline"]
+    form_fields = list(QUARTIER_FIELDS)
     list_display = ["name", "code"]
 
 
@@ -206,18 +211,7 @@ class FundViewSet(AdministratorsViewSet):
     menu_label = _("Fonds")
     add_view_class = FundCreateView
     edit_view_class = FundEditView
-    form_fields = [
-        "quartier",
-        "label",
-        "period_start",
-        "period_end",
-        "submissions_open_on",
-        "submissions_close_on",
-        "max_grant",
-        "min_cofunding_percent",
-        "decision_mode",
-        "status",
-    ]
+    form_fields = list(FUND_FIELDS)
     list_display = ["label", "quartier", "period_start", "period_end", "status"]
     list_filter = ["quartier", "status"]
 
