@@ -96,7 +96,12 @@ def publications_still_stored(replay):
             return f"{where} no longer exists"
         if decision[3] is None:
             return f"{where} is no longer published"
-        recorded = (reference, outcome, Decimal(amount) if amount else None)
+        # SQLite reads a JSON null as the text "null".
+        recorded = (
+            reference,
+            outcome,
+            Decimal(amount) if amount not in (None, "", "null") else None,
+        )
         for name, was, now in zip(
             ("reference", "outcome", "amount"), recorded, decision[:3], strict=True
         ):
