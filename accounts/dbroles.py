@@ -70,7 +70,7 @@ def grant_application_role(role, connection=None):
     migration: a new table starts with no right for the application at all)."""
     connection = connection or default_connection
     with connection.cursor() as cursor:
-        raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+        raw = cursor.cursor  # psycopg's own cursor: the statements are sql.Composed
         for statement in grant_statements(raw, role):
             raw.execute(statement)
 
