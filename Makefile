@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes in parallel (pytest-xdist); each has its own test database.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint format bench audit restore-drill install demo messages lock clean
 
@@ -26,7 +28,7 @@ test: install node_modules/.installed
 	scripts/ensure-pdf-libs
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## bench: run every benchmark in bench/ and print its figures.
 bench: install
