@@ -126,6 +126,17 @@ class AttachmentForm(forms.Form):
         label=_("Fichier PDF (5 Mo au plus)"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
+    public = forms.BooleanField(
+        label=_("Rendre cette pièce publique"),
+        required=False,
+        help_text=_(
+            "Cochée : tout le monde peut lire la pièce sur la page publique de l'initiative. "
+            "Non cochée : seuls vous, les instructeurs du quartier et le conseil de quartier "
+            "la lisent. Un devis ou une attestation d'assurance porte souvent des noms et "
+            "des adresses : ne la rendez publique que si cela ne gêne personne. Vous pouvez "
+            "changer d'avis plus tard."
+        ),
+    )
 
 
 class PhotoForm(forms.Form):

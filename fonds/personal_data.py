@@ -134,6 +134,7 @@ def _initiative(initiative):
             {
                 "label": attachment.label,
                 "size": attachment.size,
+                "public": attachment.public,
                 "created_at": attachment.created_at,
                 "file": _attachment_path(attachment),
             }

@@ -37,6 +37,15 @@ def can_view_private_parts(user, initiative):
     )
 
 
+def can_read_attachment(user, attachment):
+    """A piece of a dossier is read by its carrier and the people who handle the dossier;
+    by everyone who sees the dossier only once the carrier has made it public."""
+    initiative = attachment.initiative
+    if attachment.public and can_view_initiative(user, initiative):
+        return True
+    return can_view_private_parts(user, initiative)
+
+
 def can_edit_initiative(user, initiative):
     return is_author(user, initiative) and initiative.status in Initiative.EDITABLE_STATUSES
 

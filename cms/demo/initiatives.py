@@ -165,10 +165,12 @@ def dossier_start(world, spec, number, starts):
 
 
 def _description(spec):
-    carrier = "l'association" if spec.association else "le collectif"
+    # The public text names an association; a person or an informal group stays
+    # unnamed, as on every public page.
+    carrier = f"l'association « {spec.carrier} »" if spec.association else "des habitants"
     return (
         f"{spec.summary}\n\n"
-        f"Le projet est porté par {carrier} « {spec.carrier} », avec les habitants du "
+        f"Le projet est porté par {carrier}, avec les habitants du "
         f"quartier {spec.quartier}. Il est ouvert à toutes et à tous, gratuitement.\n\n"
         "Le budget ci-dessous détaille les dépenses et les autres financements obtenus."
     )

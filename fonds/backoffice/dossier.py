@@ -37,6 +37,8 @@ ACTION_LABELS = {
     "fonds.initiative.budget": _("Budget modifié"),
     "fonds.initiative.attach": _("Pièce jointe ajoutée"),
     "fonds.initiative.detach": _("Pièce jointe retirée"),
+    "fonds.initiative.attachment_public": _("Pièce jointe rendue publique"),
+    "fonds.initiative.attachment_private": _("Pièce jointe rendue privée"),
     "fonds.initiative.photo": _("Photo ajoutée"),
     "fonds.initiative.submit": _("Dossier déposé"),
     "fonds.initiative.request_completion": _("Compléments demandés"),

@@ -158,6 +158,15 @@ class Initiative(models.Model):
         return self.status in self.PUBLIC_STATUSES
 
     @property
+    def public_carrier(self):
+        """Who carries the dossier, as every public page, file and feed names it: an
+        association by its name, a person never — their name stays with the people who
+        handle the dossier."""
+        if self.carrier_kind == self.CarrierKind.ASSOCIATION:
+            return self.carrier_name
+        return _("Des habitant·es du quartier")
+
+    @property
     def quartier(self):
         return self.fund.quartier
 
@@ -205,6 +214,16 @@ class Attachment(models.Model):
     label = models.CharField(_("intitulé"), max_length=200)
     file = models.FileField(_("fichier"), storage=private_storage, upload_to="pieces/%Y/")
     size = models.PositiveIntegerField(_("taille (octets)"))
+    # A quote or an insurance certificate names people and prices: it stays with the
+    # people who handle the dossier unless the carrier chooses to publish it.
+    public = models.BooleanField(
+        _("pièce publique"),
+        default=False,
+        help_text=_(
+            "Publique : tout le monde peut la lire sur la page de l'initiative. "
+            "Sinon : seuls vous, les instructeurs du quartier et le conseil de quartier la lisent."
+        ),
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -1,5 +1,6 @@
 from .initiatives import (
     initiative_attach,
+    initiative_attachment_set_public,
     initiative_create,
     initiative_declare_admissible,
     initiative_declare_inadmissible,
@@ -24,6 +25,7 @@ __all__ = [
     "initiative_create",
     "initiative_declare_admissible",
     "initiative_declare_inadmissible",
+    "initiative_attachment_set_public",
     "initiative_detach",
     "initiative_request_completion",
     "initiative_set_budget",

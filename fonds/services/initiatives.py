@@ -256,8 +256,9 @@ def initiative_set_budget(*, actor, initiative, lines):
     return _refresh(initiative, locked)
 
 
-def initiative_attach(*, actor, initiative, upload, label):
-    """Join a PDF (a quote, statutes…) to an editable dossier."""
+def initiative_attach(*, actor, initiative, upload, label, public=False):
+    """Join a PDF (a quote, statutes…) to an editable dossier. It stays private unless
+    its author asks for it to be public."""
     _require_author(actor, initiative)
     label = (label or "").strip() or _("Pièce jointe")
     if len(label) > 200:
@@ -272,15 +273,51 @@ def initiative_attach(*, actor, initiative, upload, label):
         if locked.attachments.count() >= limit:
             raise DomainError(_("%(n)d pièces jointes au plus.") % {"n": limit})
         attachment = Attachment.objects.create(
-            initiative=locked, label=label, file=name, size=content.size, uploaded_by=actor
+            initiative=locked,
+            label=label,
+            file=name,
+            size=content.size,
+            uploaded_by=actor,
+            public=bool(public),
         )
         audit_record(
             actor=actor,
             action="fonds.initiative.attach",
             target=locked,
-            data={"attachment": attachment.pk, "label": label, "size": content.size},
+            data={
+                "attachment": attachment.pk,
+                "label": label,
+                "size": content.size,
+                "public": attachment.public,
+            },
         )
     return attachment
+
+
+def initiative_attachment_set_public(*, actor, attachment, public):
+    """The dossier's author, and only they, decides whether a piece is public — at any
+    stage of the dossier, so that one published by mistake can always be taken back."""
+    initiative = attachment.initiative
+    _require_author(actor, initiative)
+    public = bool(public)
+    with transaction.atomic():
+        locked = _locked(initiative)
+        _require_author(actor, locked)
+        piece = Attachment.objects.select_for_update().get(pk=attachment.pk, initiative=locked)
+        if piece.public == public:
+            return piece
+        piece.public = public
+        piece.save(update_fields=["public"])
+        audit_record(
+            actor=actor,
+            action="fonds.initiative.attachment_public"
+            if public
+            else "fonds.initiative.attachment_private",
+            target=locked,
+            data={"attachment": piece.pk, "label": piece.label, "public": public},
+        )
+    attachment.public = public
+    return piece
 
 
 @contextmanager

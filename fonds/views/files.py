@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 
 from fonds.models import Attachment, Initiative
-from fonds.predicates import can_view_initiative
+from fonds.predicates import can_read_attachment, can_view_initiative
 
 
 def _private_file_response(field_file, *, content_type, public, filename=None):
@@ -22,18 +22,19 @@ def _private_file_response(field_file, *, content_type, public, filename=None):
 
 
 def initiative_attachment(request, pk, attachment_pk):
-    """A PDF of a dossier, for whoever may see the dossier: everyone for a public one,
-    only its author and the people who handle it otherwise."""
+    """A PDF of a dossier, for its author and the people who handle the dossier; for
+    everyone who sees the dossier once the author has made the piece public. Not found
+    (rather than refused) for the others, who need not learn that it exists."""
     attachment = get_object_or_404(
         Attachment.objects.select_related("initiative__fund"), pk=attachment_pk, initiative_id=pk
     )
     initiative = attachment.initiative
-    if not can_view_initiative(request.user, initiative):
+    if not can_read_attachment(request.user, attachment):
         raise Http404
     return _private_file_response(
         attachment.file,
         content_type="application/pdf",
-        public=initiative.is_public,
+        public=attachment.public and initiative.is_public,
         filename=f"{slugify(attachment.label) or 'piece'}.pdf",
     )
 

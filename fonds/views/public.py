@@ -13,6 +13,7 @@ from fonds.maps import allow_map_tiles, map_context
 from fonds.models import Initiative, Support
 from fonds.predicates import (
     can_edit_initiative,
+    can_read_attachment,
     can_support,
     can_view_initiative,
     can_view_private_parts,
@@ -71,6 +72,11 @@ def initiative_detail(request, pk):
             "initiative": initiative,
             "totals": budget_totals(initiative),
             "show_private": can_view_private_parts(user, initiative),
+            "attachments": [
+                attachment
+                for attachment in initiative.attachments.all()
+                if can_read_attachment(user, attachment)
+            ],
             "is_author": author,
             "can_edit": can_edit_initiative(user, initiative),
             "can_withdraw": can_withdraw(user, initiative),

@@ -24,6 +24,7 @@ from fonds.predicates import can_withdraw, is_author
 from fonds.selectors import budget_totals
 from fonds.services import (
     initiative_attach,
+    initiative_attachment_set_public,
     initiative_create,
     initiative_detach,
     initiative_set_budget,
@@ -190,6 +191,7 @@ def _documents_step(request, initiative):
                         initiative=initiative,
                         upload=attachment_form.cleaned_data["file"],
                         label=attachment_form.cleaned_data["label"],
+                        public=attachment_form.cleaned_data["public"],
                     )
                     messages.success(request, _("Pièce jointe ajoutée."))
                     return redirect("initiative_edit", pk=initiative.pk, step="pieces")
@@ -203,6 +205,21 @@ def _documents_step(request, initiative):
                     )
                     messages.success(request, _("Photo enregistrée."))
                     return redirect("initiative_edit", pk=initiative.pk, step="pieces")
+            elif action.startswith(("public-", "private-")):
+                visibility, _sep, piece = action.partition("-")
+                attachment = get_object_or_404(
+                    Attachment, pk=id_or_404(piece), initiative=initiative
+                )
+                initiative_attachment_set_public(
+                    actor=request.user, attachment=attachment, public=visibility == "public"
+                )
+                messages.success(
+                    request,
+                    _("La pièce est maintenant publique.")
+                    if visibility == "public"
+                    else _("La pièce est maintenant privée."),
+                )
+                return redirect("initiative_edit", pk=initiative.pk, step="pieces")
             elif action.startswith("detach-"):
                 attachment = get_object_or_404(
                     Attachment,

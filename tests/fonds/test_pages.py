@@ -144,17 +144,26 @@ def test_attachments_of_non_public_dossiers_are_private(client, draft, people, p
         assert b"".join(response.streaming_content).startswith(b"%PDF-")
 
 
-def test_attachment_of_a_public_dossier_is_public(client, submitted, people, pdf_upload, draft):
+def test_a_public_piece_of_a_public_dossier_is_public(client, submitted, people, pdf_upload, draft):
     assert draft.pk == submitted.pk
     # Attachments are added while editable; a dossier sent back for completion is public.
     initiative_request_completion(
         actor=people["instructor"], initiative=submitted, reason="Devis ?"
     )
     attachment = initiative_attach(
-        actor=people["author"], initiative=submitted, upload=pdf_upload(), label="Devis"
+        actor=people["author"],
+        initiative=submitted,
+        upload=pdf_upload(),
+        label="Devis",
+        public=True,
     )
     response = client.get(f"/initiatives/{submitted.pk}/pieces/{attachment.pk}/")
     assert response.status_code == 200
+    # A piece the carrier did not make public stays with those who handle the dossier.
+    private = initiative_attach(
+        actor=people["author"], initiative=submitted, upload=pdf_upload(), label="Assurance"
+    )
+    assert client.get(f"/initiatives/{submitted.pk}/pieces/{private.pk}/").status_code == 404
 
 
 def test_submission_in_steps_without_javascript(client, fund, theme, author):
