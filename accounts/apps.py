@@ -1,4 +1,5 @@
 from django.apps import AppConfig, apps
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -9,8 +10,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from .ids import register_converters
+        from .search import register_sqlite_functions
 
         register_converters()
+        connection_created.connect(register_sqlite_functions, dispatch_uid="accounts-unaccent")
         post_migrate.connect(_grant_application_role, dispatch_uid="accounts-app-role")
 
 

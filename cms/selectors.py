@@ -10,6 +10,7 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.search import Folded, fold
 from fonds.ledger import balances_by_fund
 from fonds.maps import map_context
 from fonds.models import Fund, Grant, Initiative, LedgerTransaction, Quartier, Theme
@@ -150,8 +151,8 @@ def decision_filters(params):
     if year:
         decisions = decisions.filter(published_at__year=year)
     if text:
-        decisions = decisions.filter(
-            Q(reference__icontains=text) | Q(item__initiative__title__icontains=text)
+        decisions = decisions.alias(folded_title=Folded("item__initiative__title")).filter(
+            Q(reference__icontains=text) | Q(folded_title__contains=fold(text))
         )
     return {
         "decisions": decisions,

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEntry
+from accounts.search import Folded, fold
 
 from .models import BudgetLine, Initiative
 
@@ -45,8 +46,17 @@ def public_initiatives(*, quartier=None, fund=None, theme=None, status=None, tex
     if status:
         queryset = queryset.filter(status=status)
     if text:
-        queryset = queryset.filter(
-            Q(title__icontains=text) | Q(summary__icontains=text) | Q(carrier_name__icontains=text)
+        # Accents and case aside; a carrier is found by name only where public pages
+        # print it, that is for an association.
+        words = fold(text)
+        queryset = queryset.alias(
+            folded_title=Folded("title"),
+            folded_summary=Folded("summary"),
+            folded_carrier=Folded("carrier_name"),
+        ).filter(
+            Q(folded_title__contains=words)
+            | Q(folded_summary__contains=words)
+            | Q(folded_carrier__contains=words, carrier_kind=Initiative.CarrierKind.ASSOCIATION)
         )
     return queryset
 
