@@ -103,7 +103,10 @@ MATRIX = {
     "initiative_edit[public]":                (  L, 404, 404, 200, 404, 404, 404, 404, 404, 404),
     "initiative_withdraw":                    (  L, 404, 404, 200, 404, 404, 404, 404, 404, 404),
     "initiative_support":                     signed_in(405),
+    # A document the carrier made public, of a public dossier; one they did not make
+    # public stays with those who handle the dossier, as a draft's does.
     "initiative_attachment[public]":          everyone(200),
+    "initiative_attachment[private]":         (404, 404, 404, 200, 200, 404, 200, 404, 200, 200),
     "initiative_attachment[draft]":           (404, 404, 404, 200, 200, 404, 200, 404, 200, 200),
     "initiative_photo[public]":               everyone(200),
     "initiative_photo[draft]":                (404, 404, 404, 200, 200, 404, 200, 404, 200, 200),
@@ -351,12 +354,13 @@ def _build_world(data):
     def one(status):
         return mine.filter(status=status).first()
 
-    def attach(initiative):
+    def attach(initiative, public=False):
         attachment = initiative_attach(
             actor=author,
             initiative=initiative,
             upload=_upload("devis.pdf", pdf_bytes(), "application/pdf"),
             label="Devis",
+            public=public,
         )
         initiative_set_photo(
             actor=author,
@@ -373,7 +377,8 @@ def _build_world(data):
         "draft": draft,
         "incomplete": incomplete,
         "private_file": attach(draft),
-        "public_file": attach(incomplete),
+        "public_file": attach(incomplete, public=True),
+        "unpublished_file": attach(incomplete),
         "submitted": one(Initiative.Status.SUBMITTED),
         "inadmissible": one(Initiative.Status.INADMISSIBLE),
         "granted": one(Initiative.Status.GRANTED),
@@ -457,6 +462,9 @@ def _urls(o):
         "initiative_support": url("initiative_support", pk["submitted"]),
         "initiative_attachment[public]": url(
             "initiative_attachment", pk["incomplete"], o["public_file"].pk
+        ),
+        "initiative_attachment[private]": url(
+            "initiative_attachment", pk["incomplete"], o["unpublished_file"].pk
         ),
         "initiative_attachment[draft]": url(
             "initiative_attachment", pk["draft"], o["private_file"].pk
