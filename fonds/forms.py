@@ -51,9 +51,14 @@ class CarrierForm(forms.Form):
         if fund_fixed:
             del self.fields["fund"]
         else:
-            self.fields["fund"].queryset = Fund.objects.accepting_submissions().select_related(
-                "quartier"
+            field = self.fields["fund"]
+            field.queryset = (
+                Fund.objects.accepting_submissions()
+                .select_related("quartier")
+                .order_by("quartier__name", "label")
             )
+            # The quartier first: a phone's narrow select cuts the end of the option.
+            field.label_from_instance = lambda fund: f"{fund.quartier.name} — {fund.label}"
 
 
 class ProjectForm(forms.Form):

@@ -102,9 +102,9 @@ def test_demo_offers_mfa_with_a_banner(demo, client, settings):
     settings.MFA_ENFORCED = False
     client.force_login(User.objects.get(email=INSTRUCTOR))
     html = client.get("/").content.decode()
-    assert "Activer la double authentification" in html
+    assert "Activez la double authentification" in html
     client.force_login(User.objects.get(email=RESIDENT))
-    assert "Activer la double authentification" not in client.get("/").content.decode()
+    assert "Activez la double authentification" not in client.get("/").content.decode()
 
 
 def test_instructor_reaches_the_wagtail_admin(demo, client):

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -197,6 +198,21 @@ def verified_user(email, display_name="", password=PASSWORD):
     user = User.objects.create_user(email=email, password=password, display_name=display_name)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user
+
+
+def header_link(page, name):
+    """A link of the site's header. On a phone the header's search, language choice and
+    navigation are behind « Menu », opened here with the keyboard."""
+    open_menu(page)
+    return page.get_by_role("banner").get_by_role("link", name=name, exact=True)
+
+
+def open_menu(page):
+    toggle = page.locator(".menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.focus()
+        page.keyboard.press("Enter")
+        expect(toggle).to_have_attribute("aria-expanded", "true")
 
 
 def log_in(page, email, path, password=PASSWORD):

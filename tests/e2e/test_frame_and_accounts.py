@@ -6,6 +6,8 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 
+from .conftest import open_menu
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "Bellerive-2026!"
@@ -41,9 +43,11 @@ def test_visitor_reads_the_public_frame(demo_site, new_context, screenshot, widt
     expect(page.get_by_role("heading", level=1)).to_have_text("Déclaration d'accessibilité")
     assert no_horizontal_scroll(page)
 
+    open_menu(page)
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("link", name="Skip to content")).to_be_attached()
+    open_menu(page)
     expect(page.get_by_role("navigation", name="Main navigation")).to_be_visible()
 
     page.goto("/nulle-part/")

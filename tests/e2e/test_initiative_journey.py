@@ -18,7 +18,7 @@ from fonds.services import fund_create, quartier_create, theme_create
 from tests.fonds.conftest import pdf_bytes
 from tests.system import SYSTEM
 
-from .conftest import PASSWORD, log_in, verified_user
+from .conftest import PASSWORD, header_link, log_in, verified_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,7 +66,7 @@ def test_resident_submits_instructor_asks_completion_then_admits(
 
     # Sign up and confirm the email address from the test mailbox.
     resident.goto("/")
-    resident.get_by_role("link", name="Créer un compte").first.click()
+    header_link(resident, "Créer un compte").click()
     resident.get_by_label("E-mail").fill("nora.benali@example.org")
     resident.get_by_label("Mot de passe :", exact=True).fill(PASSWORD)
     resident.get_by_label("Mot de passe (confirmation)").fill(PASSWORD)
