@@ -54,7 +54,8 @@ format: install
 
 ## messages: extract and compile the translation catalogues (needs GNU gettext).
 messages: install
-	$(MANAGE) makemessages -l en --ignore=tests --ignore=.venv --ignore=node_modules --ignore=.tools --ignore=var
+	$(MANAGE) makemessages -l en -l fr --ignore=tests --ignore=.venv --ignore=node_modules --ignore=.tools --ignore=var
+	scripts/french-catalogue locale/fr/LC_MESSAGES/django.po
 	$(MANAGE) compilemessages --ignore=.venv --ignore=.tools
 
 ## lock: pin dependencies again after editing pyproject.toml.

@@ -30,9 +30,11 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
+
+from accounts.dates import long_date
 
 from .audit import audit_record
 from .dbutils import constraint_violated
@@ -474,11 +476,11 @@ def accepted_period(payload, *, ended):
 def _period(payload):
     starts_on = payload_date(payload.get("starts_on"), "starts_on")
     ends_on = payload_date(payload.get("ends_on"), "ends_on")
-    start = formats.date_format(starts_on, "DATE_FORMAT") if starts_on else ""
+    start = long_date(starts_on) if starts_on else ""
     if ends_on:
         return _("du %(start)s au %(end)s") % {
             "start": start,
-            "end": formats.date_format(ends_on, "DATE_FORMAT"),
+            "end": long_date(ends_on),
         }
     return _("à partir du %(start)s") % {"start": start}
 

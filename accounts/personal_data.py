@@ -6,8 +6,10 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db import transaction
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from accounts.dates import long_date
 
 from .models import AuditEntry, DataExport, Invitation, RoleAssignment, User
 from .privacy import (
@@ -145,7 +147,7 @@ def files(user):
 
 
 def _day(value):
-    return formats.date_format(value, "j F Y")
+    return long_date(value)
 
 
 def obstacles(user):

@@ -10,10 +10,11 @@ other personal content. A mandate in office (or to come) stops an erasure: the
 commune ends it first."""
 
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.dates import long_date
 from accounts.privacy import Kept, PersonalData, personal_data_register
 from votes.models import (
     AgendaItem,
@@ -52,7 +53,7 @@ def export(user):
         "mandates": [
             {
                 "council": mandate.council.name,
-                "role": mandate.get_role_display(),
+                "role": mandate.role_label,
                 "starts_on": mandate.starts_on,
                 "ends_on": mandate.ends_on,
                 "end_reason": mandate.end_reason,
@@ -145,9 +146,9 @@ def obstacles(user):
     )
     found = []
     for mandate in mandates:
-        values = {"role": mandate.get_role_display(), "council": mandate.council.name}
+        values = {"role": mandate.role_label, "council": mandate.council.name}
         if mandate.ends_on:
-            values["day"] = formats.date_format(mandate.ends_on, "j F Y")
+            values["day"] = long_date(mandate.ends_on)
             message = _(
                 "Vous siégez au « %(council)s » (%(role)s) jusqu'au %(day)s : la commune doit "
                 "d'abord mettre fin à ce mandat."

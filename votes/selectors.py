@@ -98,6 +98,9 @@ def minutes_context(session):
                     "vote": vote,
                     "recused": sorted(r.on_behalf_of.name for r in recused),
                     "turnout": vote_turnout(vote),
+                    "abstained": _present_without_voting(
+                        vote, mandates, attendance, {r.on_behalf_of.id for r in recused}
+                    ),
                 }
             )
         first = votes[0]["vote"] if votes else None
@@ -121,6 +124,25 @@ def minutes_context(session):
         "proxies": session.proxies.select_related("giver", "holder"),
         "items": items,
     }
+
+
+def _present_without_voting(vote, mandates, attendance, recused_ids):
+    """The members recorded present who took no part in a closed vote (neither by
+    themselves nor by proxy), nor declared an interest: the minutes name them. A secret
+    vote's participations say who voted, never how."""
+    if vote.status != vote.Status.CLOSED:
+        return []
+    if vote.mode == vote.Mode.SECRET:
+        voted = set(vote.participations.values_list("member_id", flat=True))
+    else:
+        voted = set(vote.casts.values_list("member_id", flat=True))
+    return [
+        str(mandate.user)
+        for mandate in mandates
+        if attendance.get(mandate.user_id)
+        and mandate.role != Mandate.Role.EX_OFFICIO
+        and mandate.user_id not in voted | recused_ids
+    ]
 
 
 def _named(decision):

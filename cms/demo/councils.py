@@ -39,41 +39,42 @@ from .sittings import SITTINGS
 # The demo builds the commune as the system: the first roles, quartiers, funds, councils.
 SYSTEM = system_actor("demo")
 
+# The demo's members and how each asked their seat's title to be written.
 MEMBER_NAMES = [
-    "Rachid Amrani",
-    "Élodie Fournier",
-    "Thomas Garnier",
-    "Aïcha Traoré",
-    "Vincent Robert",
-    "Léa Chevalier",
-    "Omar Kaci",
-    "Julie Masson",
-    "Bernard Lemaire",
-    "Sabrina Nguyen",
-    "Jérôme Caron",
-    "Nathalie Breton",
-    "Karima Ait-Ali",
-    "François Guérin",
-    "Mélanie Rey",
-    "Alain Tessier",
-    "Djamila Cherif",
-    "Olivier Marty",
-    "Sylvie Lacroix",
-    "Ibrahima Ndiaye",
-    "Catherine Huet",
-    "Laurent Barbier",
-    "Émilie Royer",
-    "Patrick Noël",
-    "Zoé Laurent",
-    "Serge Collin",
-    "Anne-Marie Gauthier",
-    "Christophe Roche",
-    "Linh Tran",
-    "Michel Boyer",
-    "Rose Etienne",
-    "Fabien Lucas",
-    "Hawa Camara",
-    "Nicolas Bertin",
+    ("Rachid Amrani", Mandate.Wording.MASCULINE),
+    ("Élodie Fournier", Mandate.Wording.FEMININE),
+    ("Thomas Garnier", Mandate.Wording.MASCULINE),
+    ("Aïcha Traoré", Mandate.Wording.FEMININE),
+    ("Vincent Robert", Mandate.Wording.MASCULINE),
+    ("Léa Chevalier", Mandate.Wording.FEMININE),
+    ("Omar Kaci", Mandate.Wording.MASCULINE),
+    ("Julie Masson", Mandate.Wording.FEMININE),
+    ("Bernard Lemaire", Mandate.Wording.MASCULINE),
+    ("Sabrina Nguyen", Mandate.Wording.FEMININE),
+    ("Jérôme Caron", Mandate.Wording.MASCULINE),
+    ("Nathalie Breton", Mandate.Wording.FEMININE),
+    ("Karima Ait-Ali", Mandate.Wording.FEMININE),
+    ("François Guérin", Mandate.Wording.MASCULINE),
+    ("Mélanie Rey", Mandate.Wording.FEMININE),
+    ("Alain Tessier", Mandate.Wording.MASCULINE),
+    ("Djamila Cherif", Mandate.Wording.FEMININE),
+    ("Olivier Marty", Mandate.Wording.MASCULINE),
+    ("Sylvie Lacroix", Mandate.Wording.FEMININE),
+    ("Ibrahima Ndiaye", Mandate.Wording.MASCULINE),
+    ("Catherine Huet", Mandate.Wording.FEMININE),
+    ("Laurent Barbier", Mandate.Wording.MASCULINE),
+    ("Émilie Royer", Mandate.Wording.FEMININE),
+    ("Patrick Noël", Mandate.Wording.MASCULINE),
+    ("Zoé Laurent", Mandate.Wording.FEMININE),
+    ("Serge Collin", Mandate.Wording.MASCULINE),
+    ("Anne-Marie Gauthier", Mandate.Wording.FEMININE),
+    ("Christophe Roche", Mandate.Wording.MASCULINE),
+    ("Linh Tran", Mandate.Wording.INCLUSIVE),
+    ("Michel Boyer", Mandate.Wording.INCLUSIVE),
+    ("Rose Etienne", Mandate.Wording.INCLUSIVE),
+    ("Fabien Lucas", Mandate.Wording.INCLUSIVE),
+    ("Hawa Camara", Mandate.Wording.INCLUSIVE),
+    ("Nicolas Bertin", Mandate.Wording.INCLUSIVE),
 ]
 
 # The summary of a debate in the minutes, when the sitting says nothing more.
@@ -101,14 +102,24 @@ def demo_councils(quartiers, chair, councillor, since):
             council = council_create(
                 actor=SYSTEM, quartier=quartier, name=f"Conseil de quartier {quartier.name}"
             )
-            people = [chair, councillor] if index == 0 else []
+            people = (
+                [(chair, Mandate.Wording.MASCULINE), (councillor, Mandate.Wording.FEMININE)]
+                if index == 0
+                else []
+            )
             while len(people) < 5:
                 email = f"conseil-{quartier.slug}-{len(people)}@{DOMAIN}"
-                people.append(demo_user(email, next(names)))
-            for position, person in enumerate(people):
+                name, wording = next(names)
+                people.append((demo_user(email, name), wording))
+            for position, (person, wording) in enumerate(people):
                 role = SEATS.get(position, Mandate.Role.MEMBER)
                 mandate_grant(
-                    actor=SYSTEM, council=council, user=person, role=role, starts_on=since
+                    actor=SYSTEM,
+                    council=council,
+                    user=person,
+                    role=role,
+                    wording=wording,
+                    starts_on=since,
                 )
         councils.append(council)
     return councils

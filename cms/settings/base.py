@@ -89,8 +89,9 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "cms.context_processors.frame",
             ],
-            # {% form_once %} in every form that writes (accounts.once).
-            "builtins": ["accounts.templatetags.once"],
+            # {% form_once %} in every form that writes (accounts.once); |long_date for
+            # dates written out (« 1er janvier »).
+            "builtins": ["accounts.templatetags.once", "accounts.templatetags.dates"],
         },
     },
 ]

@@ -20,8 +20,9 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 
+from accounts.dates import long_date
 from accounts.invitations import invitation_send
 from accounts.models import AuditEntry, Invitation, User
 from accounts.privacy import pseudonymised_email
@@ -467,7 +468,7 @@ def test_the_demo_resident_is_erased_and_the_public_record_is_unchanged(
     assert response.status_code == 200
     html = text(response)
     assert "Votre compte est effacé" in html
-    until = formats.date_format(retained_until(closed[0]), "j F Y")
+    until = long_date(retained_until(closed[0]))
     assert f"Conservé jusqu'au {until}." in html
     assert retained_until(closed[0]).year == timezone.localdate().year + 10
 

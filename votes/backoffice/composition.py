@@ -10,7 +10,7 @@ from django import forms
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -24,6 +24,7 @@ from accounts.backoffice import (
     reason_field,
     run_admin_form,
 )
+from accounts.dates import long_date
 from accounts.errors import DomainError, PermissionDenied
 from accounts.invitations import (
     State,
@@ -43,6 +44,13 @@ SEAT_ORDER = {role: position for position, role in enumerate(Mandate.Role.values
 
 class MandateFields(DescribedForm):
     role = forms.ChoiceField(label=_("Siège"), choices=Mandate.Role.choices)
+    wording = forms.TypedChoiceField(
+        label=_("Intitulé du siège"),
+        choices=Mandate.Wording.choices,
+        required=False,
+        empty_value=Mandate.Wording.INCLUSIVE,
+        help_text=_("Comme la personne souhaite que son titre soit écrit."),
+    )
     starts_on = date_field(_("Début du mandat"))
     ends_on = date_field(
         _("Dernier jour du mandat"),
@@ -52,7 +60,12 @@ class MandateFields(DescribedForm):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault(
-            "initial", {"starts_on": timezone.localdate(), "role": Mandate.Role.MEMBER}
+            "initial",
+            {
+                "starts_on": timezone.localdate(),
+                "role": Mandate.Role.MEMBER,
+                "wording": Mandate.Wording.INCLUSIVE,
+            },
         )
         super().__init__(*args, **kwargs)
 
@@ -62,7 +75,7 @@ class MandateGrantForm(MandateFields):
         label=_("Adresse électronique du compte"),
         help_text=_("L'adresse avec laquelle la personne se connecte."),
     )
-    field_order = ["person", "role", "starts_on", "ends_on"]
+    field_order = ["person", "role", "wording", "starts_on", "ends_on"]
     error_fields = {"user": "person"}
 
     def __init__(self, *args, **kwargs):
@@ -77,7 +90,7 @@ class MandateInviteForm(MandateFields):
             "commence quand elle accepte."
         ),
     )
-    field_order = ["email", "role", "starts_on", "ends_on"]
+    field_order = ["email", "role", "wording", "starts_on", "ends_on"]
     error_fields = {"user": "email"}
 
     def __init__(self, *args, **kwargs):
@@ -201,6 +214,7 @@ def mandate_grant_view(request, pk):
             council=council,
             user=data["person"],
             role=data["role"],
+            wording=data["wording"],
             starts_on=data["starts_on"],
             ends_on=data["ends_on"],
         ),
@@ -209,7 +223,7 @@ def mandate_grant_view(request, pk):
             gettext("%(person)s siège au conseil à partir du %(day)s.")
             % {
                 "person": data["person"],
-                "day": formats.date_format(data["starts_on"], "DATE_FORMAT"),
+                "day": long_date(data["starts_on"]),
             }
         ),
     )
@@ -229,6 +243,7 @@ def mandate_invite_view(request, pk):
             council=council,
             email=data["email"],
             role=data["role"],
+            wording=data["wording"],
             starts_on=data["starts_on"],
             ends_on=data["ends_on"],
         ),
@@ -266,7 +281,7 @@ def mandate_end_view(request, pk, mandate_pk):
                     gettext("Le mandat de %(person)s prend fin le %(day)s.")
                     % {
                         "person": mandate.user,
-                        "day": formats.date_format(form.cleaned_data["ends_on"], "DATE_FORMAT"),
+                        "day": long_date(form.cleaned_data["ends_on"]),
                     },
                 )
                 return redirect("conseils:composition", pk=council.pk)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from accounts.periods import in_force
@@ -85,7 +86,22 @@ class Mandate(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mandates"
     )
+
+    class Wording(models.TextChoices):
+        """How the seat's title is written for this person: chosen with them, never
+        guessed from a name."""
+
+        INCLUSIVE = "inclusive", _("Forme inclusive (conseiller·e)")
+        FEMININE = "feminine", _("Au féminin (conseillère)")
+        MASCULINE = "masculine", _("Au masculin (conseiller)")
+
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    wording = models.CharField(
+        _("intitulé du siège"),
+        max_length=10,
+        choices=Wording.choices,
+        default=Wording.INCLUSIVE,
+    )
     starts_on = models.DateField(_("début du mandat"))
     ends_on = models.DateField(_("fin du mandat (dernier jour)"), null=True, blank=True)
     end_reason = models.CharField(_("motif de la fin anticipée"), max_length=300, blank=True)
@@ -108,4 +124,62 @@ class Mandate(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} — {self.get_role_display()} ({self.council})"
+        return f"{self.user} — {self.role_label} ({self.council})"
+
+    @property
+    def role_label(self):
+        """The seat's title in the wording chosen for this person."""
+        return role_label(self.role, self.wording)
+
+    @property
+    def present_label(self):
+        return str(ATTENDANCE_LABELS[(True, self.wording)])
+
+    @property
+    def absent_label(self):
+        return str(ATTENDANCE_LABELS[(False, self.wording)])
+
+
+# Seat titles that French writes differently for a woman or a man; the others (maire de
+# quartier, membre de droit) read the same for everyone.
+GENDERED_ROLE_LABELS = {
+    (Mandate.Role.VICE_CHAIR, Mandate.Wording.FEMININE): pgettext_lazy(
+        "feminine", "Vice-présidente"
+    ),
+    (Mandate.Role.VICE_CHAIR, Mandate.Wording.MASCULINE): pgettext_lazy(
+        "masculine", "Vice-président"
+    ),
+    (Mandate.Role.MEMBER, Mandate.Wording.FEMININE): pgettext_lazy(
+        "feminine", "Conseillère de quartier"
+    ),
+    (Mandate.Role.MEMBER, Mandate.Wording.MASCULINE): pgettext_lazy(
+        "masculine", "Conseiller de quartier"
+    ),
+    (Mandate.Role.CITIZEN_MEMBER, Mandate.Wording.FEMININE): pgettext_lazy(
+        "feminine", "Conseillère citoyenne"
+    ),
+    (Mandate.Role.CITIZEN_MEMBER, Mandate.Wording.MASCULINE): pgettext_lazy(
+        "masculine", "Conseiller citoyen"
+    ),
+}
+
+
+ATTENDANCE_LABELS = {
+    (True, Mandate.Wording.INCLUSIVE): _("présent·e"),
+    (True, Mandate.Wording.FEMININE): pgettext_lazy("feminine", "présente"),
+    (True, Mandate.Wording.MASCULINE): pgettext_lazy("masculine", "présent"),
+    (False, Mandate.Wording.INCLUSIVE): _("absent·e"),
+    (False, Mandate.Wording.FEMININE): pgettext_lazy("feminine", "absente"),
+    (False, Mandate.Wording.MASCULINE): pgettext_lazy("masculine", "absent"),
+}
+
+
+def role_label(role, wording=Mandate.Wording.INCLUSIVE):
+    """The title of ``role`` written in ``wording``."""
+    label = GENDERED_ROLE_LABELS.get((role, wording))
+    if label is not None:
+        return str(label)
+    try:
+        return str(Mandate.Role(role).label)
+    except ValueError:
+        return ""

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from accounts.audit import audit_record
+from accounts.dates import long_date
 from accounts.errors import DomainError, PermissionDenied
 from fonds.money import format_euros
 from fonds.notifications import are_muted as notifications_are_muted
@@ -134,7 +135,7 @@ def convocation_message(session, items, user):
             "session": session,
             "council": session.council,
             "name": user.display_name or user.email,
-            "date": formats.date_format(local, "l j F Y"),
+            "date": long_date(local, weekday=True),
             "time": formats.time_format(local, "H:i"),
             "place": place_label(session),
             "written": session.procedure == Session.Procedure.WRITTEN,

@@ -7,10 +7,11 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.dates import long_date
 from accounts.dbutils import constraint_violated
 from accounts.errors import DomainError, PermissionDenied
 from accounts.invitations import (
@@ -25,6 +26,7 @@ from accounts.predicates import forget_rights, is_administrator
 from accounts.system import is_system
 from accounts.text import clean_text
 from votes.models import Council, Mandate
+from votes.models.council import role_label
 
 RULE_FIELDS = ("quorum_rule", "majority_rule", "chair_casting_vote")
 # The seats a council has one of at a time.
@@ -107,6 +109,11 @@ def _overlaps(queryset, starts_on, ends_on):
     return queryset
 
 
+def _check_wording(wording):
+    if wording not in Mandate.Wording.values:
+        raise DomainError(_("Intitulé du siège inconnu."), field="wording")
+
+
 def _check_mandate(*, council, role, starts_on, ends_on, user=None):
     """The rules a new mandate obeys (``mandate_grant`` checks them again under the
     council's lock): a known seat, a start, an end not before it, no other mandate of
@@ -134,18 +141,34 @@ def _check_mandate(*, council, role, starts_on, ends_on, user=None):
             )
 
 
-def mandate_grant(*, actor, council, user, role, starts_on, ends_on=None):
+def mandate_grant(
+    *,
+    actor,
+    council,
+    user,
+    role,
+    starts_on,
+    ends_on=None,
+    wording=Mandate.Wording.INCLUSIVE,
+):
     """Seat ``user`` on ``council`` from ``starts_on`` to ``ends_on`` (last day; open
-    by default). Administrators only. Refused: an end before the start, a period
-    meeting another mandate of the same person on this council, a second chair or
-    vice-chair for the same days."""
+    by default), the seat's title written in ``wording`` (as the person asked).
+    Administrators only. Refused: an end before the start, a period meeting another
+    mandate of the same person on this council, a second chair or vice-chair for the
+    same days."""
     _require_administrator(actor)
+    _check_wording(wording)
     _check_mandate(council=council, role=role, starts_on=starts_on, ends_on=ends_on)
     with transaction.atomic():
         Council.objects.select_for_update().get(pk=council.pk)
         _check_mandate(council=council, role=role, starts_on=starts_on, ends_on=ends_on, user=user)
         mandate = Mandate.objects.create(
-            council=council, user=user, role=role, starts_on=starts_on, ends_on=ends_on
+            council=council,
+            user=user,
+            role=role,
+            wording=wording,
+            starts_on=starts_on,
+            ends_on=ends_on,
         )
         audit_record(
             actor=actor,
@@ -155,6 +178,7 @@ def mandate_grant(*, actor, council, user, role, starts_on, ends_on=None):
                 "council": council.pk,
                 "user": user.pk,
                 "role": role,
+                "wording": wording,
                 "starts_on": starts_on.isoformat(),
                 "ends_on": ends_on.isoformat() if ends_on else None,
             },
@@ -221,7 +245,16 @@ def _payload_council(payload):
     return council
 
 
-def mandate_invite(*, actor, council, email, role, starts_on, ends_on=None):
+def mandate_invite(
+    *,
+    actor,
+    council,
+    email,
+    role,
+    starts_on,
+    ends_on=None,
+    wording=Mandate.Wording.INCLUSIVE,
+):
     """Invite ``email`` to a seat on ``council``. The account is created (or found)
     and the mandate granted — by the administrator who invited — when the person
     accepts. Checked now as a grant would be (seat taken, end before start, and when
@@ -231,7 +264,13 @@ def mandate_invite(*, actor, council, email, role, starts_on, ends_on=None):
         actor=actor,
         email=email,
         kind=MANDATE_INVITATION,
-        payload={"council": council.pk, "role": role, "starts_on": starts_on, "ends_on": ends_on},
+        payload={
+            "council": council.pk,
+            "role": role,
+            "wording": wording,
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+        },
     )
 
 
@@ -243,6 +282,8 @@ def mandate_invitations(council):
 def _invitation_clean(*, actor, email, payload):
     council = _payload_council(payload)
     role = payload.get("role")
+    wording = payload.get("wording", Mandate.Wording.INCLUSIVE)
+    _check_wording(wording)
     starts_on = payload_date(payload.get("starts_on"), "starts_on")
     ends_on = payload_date(payload.get("ends_on"), "ends_on")
     if ends_on is not None and ends_on < timezone.localdate():
@@ -257,6 +298,7 @@ def _invitation_clean(*, actor, email, payload):
     return {
         "council": council.pk,
         "role": role,
+        "wording": wording,
         "starts_on": starts_on.isoformat(),
         "ends_on": ends_on.isoformat() if ends_on else None,
     }
@@ -273,6 +315,7 @@ def _invitation_accept(*, invitation, user):
         council=council,
         user=user,
         role=payload["role"],
+        wording=payload.get("wording", Mandate.Wording.INCLUSIVE),
         starts_on=starts_on,
         ends_on=ends_on,
     )
@@ -280,19 +323,18 @@ def _invitation_accept(*, invitation, user):
 
 def _invitation_describe(payload):
     council = Council.objects.filter(pk=payload.get("council")).first()
-    try:
-        seat = Mandate.Role(payload.get("role")).label
-    except ValueError:
+    seat = role_label(payload.get("role"), payload.get("wording", Mandate.Wording.INCLUSIVE))
+    if not seat:
         return ""
     starts_on = payload_date(payload.get("starts_on"), "starts_on")
     ends_on = payload_date(payload.get("ends_on"), "ends_on")
     values = {
         "seat": seat,
         "council": council or "?",
-        "start": formats.date_format(starts_on, "DATE_FORMAT") if starts_on else "",
+        "start": long_date(starts_on) if starts_on else "",
     }
     if ends_on:
-        values["end"] = formats.date_format(ends_on, "DATE_FORMAT")
+        values["end"] = long_date(ends_on)
         return _("le siège « %(seat)s » au %(council)s, du %(start)s au %(end)s") % values
     return _("le siège « %(seat)s » au %(council)s, à partir du %(start)s") % values
 

@@ -342,7 +342,10 @@ def minutes_pdf(request, pk):
     from weasyprint import HTML
 
     html = render_to_string("votes/minutes.html", minutes_context(session), request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    # Tagged for screen readers (PDF/UA), as downloadable documents must be (RGAA).
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
+        pdf_variant="pdf/ua-1"
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"proces-verbal-{session.council.quartier.slug}-{session.starts_at:%Y-%m-%d}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
