@@ -44,3 +44,27 @@ def add_domain_error(form, error):
                 placed = True
     if not placed:
         form.add_error(None, error.message)
+
+
+class EmailPreferencesForm(forms.Form):
+    """The kinds of email a person may turn off, ticked when they receive them."""
+
+    wanted = forms.MultipleChoiceField(
+        label=_("Je reçois un courriel quand…"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .notifications import optional_kinds
+
+        super().__init__(*args, **kwargs)
+        self.kinds = optional_kinds()
+        self.fields["wanted"].choices = [
+            (kind.key, f"{kind.label} ({kind.audience})" if kind.audience else kind.label)
+            for kind in self.kinds
+        ]
+
+    def muted(self):
+        wanted = set(self.cleaned_data["wanted"])
+        return [kind.key for kind in self.kinds if kind.key not in wanted]

@@ -220,3 +220,42 @@ class DataExport(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.requested_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class Notification(models.Model):
+    """Something the site told a person: listed in « Mon espace » and, unless they turned
+    that kind of email off (``NotificationOptOut``), sent to them by email. ``kind`` and
+    ``params`` are rendered in the reader's language (accounts.notifications)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("type"), max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    link = models.CharField(_("lien"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
+    emailed = models.BooleanField(_("envoyée par courriel"), default=False)
+
+    class Meta:
+        verbose_name = _("notification")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="notification_user_recent")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class NotificationOptOut(models.Model):
+    """A kind of email a person chose not to receive (on « Mon profil »); the kinds the
+    service must send (accounts.notifications.REQUIRED) cannot be turned off."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_opt_outs")
+    kind = models.CharField(_("type"), max_length=40)
+
+    class Meta:
+        verbose_name = _("courriel refusé")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_opt_out_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind}"

@@ -136,6 +136,12 @@ def export(user):
             .order_by("requested_at")
             .values("requested_at", "status", "ready_at", "expires_at")
         ),
+        "notifications": list(
+            user.notifications.order_by("created_at", "pk").values(
+                "created_at", "kind", "params", "link", "read_at", "emailed"
+            )
+        ),
+        "emails_turned_off": sorted(user.notification_opt_outs.values_list("kind", flat=True)),
     }
 
 
@@ -205,7 +211,7 @@ def kept(user):
 
 
 def erase(user):
-    """Addresses, second factors, admin preferences and archives go; invitations sent
+    """Addresses, second factors, admin preferences, archives and notifications go; invitations sent
     to the person keep no address (those still open are cancelled); the account keeps
     its number and nothing that names the person."""
     now = timezone.now()
@@ -225,6 +231,8 @@ def erase(user):
             transaction.on_commit(lambda: storage.delete(avatar))
     exports = list(DataExport.objects.filter(user=user))
     data_exports_delete(exports)
+    notifications, _by_model = user.notifications.all().delete()
+    user.notification_opt_outs.all().delete()
     user.groups.clear()
     user.user_permissions.clear()
     user.email = pseudonymised_email(user)
@@ -241,6 +249,7 @@ def erase(user):
         "invitations": invited,
         "invitations_cancelled": cancelled,
         "exports": len(exports),
+        "notifications": notifications,
     }
 
 

@@ -145,3 +145,43 @@ def role_revoke(*, actor, assignment, reason):
     forget_rights(user)
     forget_rights(assignment.user)
     return locked
+
+
+def notification_preferences_set(*, actor, user, muted):
+    """The kinds of email ``user`` no longer wants (``muted``: kind names). Kinds the
+    service must send cannot be muted; an unknown name is refused. Only the person
+    themself may choose."""
+    from .models import NotificationOptOut
+    from .notifications import kind_of
+
+    if actor is None or actor.pk != user.pk:
+        raise PermissionDenied()
+    wanted = set()
+    for key in muted:
+        try:
+            kind = kind_of(key)
+        except LookupError:
+            raise DomainError(_("Ce type de courriel n'existe pas."), code="unknown_kind") from None
+        if kind.required:
+            raise DomainError(
+                _("« %(label)s » est un courriel que le service doit vous envoyer.")
+                % {"label": kind.label},
+                code="required_kind",
+            )
+        wanted.add(kind.key)
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)
+        current = set(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True))
+        if current == wanted:
+            return wanted
+        NotificationOptOut.objects.filter(user=user).exclude(kind__in=wanted).delete()
+        NotificationOptOut.objects.bulk_create(
+            NotificationOptOut(user=user, kind=kind) for kind in sorted(wanted - current)
+        )
+        audit_record(
+            actor=actor,
+            action="accounts.notifications.preferences",
+            target=user,
+            data={"muted": sorted(wanted)},
+        )
+    return wanted

@@ -4,6 +4,7 @@ from . import lockout_views, privacy_views, views
 
 urlpatterns = [
     path("profil/", views.profile, name="accounts_profile"),
+    path("profil/courriels/", views.email_preferences, name="accounts_email_preferences"),
     path("mes-donnees/", privacy_views.data_export, name="accounts_data_export"),
     path(
         "mes-donnees/<uuid:pk>/",

@@ -10,10 +10,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from .backoffice import DescribedForm
 from .errors import DomainError
-from .forms import ProfileForm, add_domain_error
+from .forms import EmailPreferencesForm, ProfileForm, add_domain_error
 from .invitations import (
     InvitationUnusable,
     account_for_email,
@@ -26,8 +27,9 @@ from .invitations import (
     token_hash,
 )
 from .models import Invitation
+from .notifications import required_kinds
 from .privacy import latest_data_export
-from .services import profile_update
+from .services import notification_preferences_set, profile_update
 
 
 @login_required
@@ -51,11 +53,54 @@ def profile(request):
                 "language": user.language,
             }
         )
+    return _profile_page(request, form, _email_form(user))
+
+
+def _email_form(user, data=None):
+    muted = set(user.notification_opt_outs.values_list("kind", flat=True))
+    form = EmailPreferencesForm(data, prefix="courriels")
+    if data is None:
+        form.initial = {"wanted": [kind.key for kind in form.kinds if kind.key not in muted]}
+    return form
+
+
+def _profile_page(request, form, email_form, status=200):
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "data_export": latest_data_export(user)},
+        {
+            "form": form,
+            "email_form": email_form,
+            "required_kinds": required_kinds(),
+            "data_export": latest_data_export(request.user),
+        },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def email_preferences(request):
+    """The « Courriels » part of « Mon profil »: which kinds of email to receive."""
+    user = request.user
+    email_form = _email_form(user, request.POST)
+    if email_form.is_valid():
+        try:
+            notification_preferences_set(actor=user, user=user, muted=email_form.muted())
+        except DomainError as error:
+            add_domain_error(email_form, error)
+        else:
+            messages.success(request, _("Vos choix de courriels sont enregistrés."))
+            return redirect(f"{reverse('accounts_profile')}#courriels")
+    profile_form = ProfileForm(
+        initial={
+            "display_name": user.display_name,
+            "quartier": user.quartier_id,
+            "language": user.language,
+        }
+    )
+    # What was sent names a kind of email that does not exist or cannot be turned off.
+    return _profile_page(request, profile_form, email_form, status=400)
 
 
 # --- invitations -------------------------------------------------------------------------

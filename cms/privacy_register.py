@@ -335,6 +335,11 @@ def _messages_and_traces(p, request):
             ),
             _("tâches de fond (envoi des courriels, exports) : leurs paramètres"),
             _(
+                "notifications : ce que le site vous a signalé (son type, le titre du dossier, "
+                "un lien), listées dans « Mon espace », et les courriels que vous avez "
+                "choisi de ne plus recevoir"
+            ),
+            _(
                 "adresse IP, pour limiter les tentatives de connexion, et dans les journaux "
                 "du serveur"
             ),
@@ -346,6 +351,7 @@ def _messages_and_traces(p, request):
         ],
         retention=[
             _("Tâches de fond : supprimées %(tasks)s après leur exécution.") % p,
+            _("Notifications et choix de courriels : effacés avec le compte."),
             _(
                 "Adresses IP : le temps des limites de connexion (%(rate)s au plus) ; toute "
                 "adresse enregistrée en base est effacée après %(ip)s ; les journaux du "

@@ -26,6 +26,7 @@ from accounts.system import is_system
 
 from .models import Grant, Initiative, LedgerAccount, LedgerLeg, LedgerTransaction
 from .money import format_euros, parse_amount
+from .notifications import notify_payment
 
 Kind = LedgerTransaction.Kind
 Account = LedgerAccount.Kind
@@ -142,9 +143,11 @@ def _post(
     payment_date=None,
     memo="",
     reverses=None,
+    posted=None,
 ):
     """Move ``amount`` from ``source`` to ``target`` (accounts), as one transaction of
-    the fund's chain. Call inside transaction.atomic()."""
+    the fund's chain. Call inside transaction.atomic(). ``posted(tx)`` runs for a new
+    transaction only, never for the replay of one already posted."""
     head = available_account(fund)
     ids = sorted({source.pk, target.pk, head.pk})
     locked = {
@@ -203,6 +206,8 @@ def _post(
             "hash": tx.hash,
         },
     )
+    if posted is not None:
+        posted(tx)
     return tx
 
 
@@ -365,6 +370,7 @@ def ledger_disburse(*, actor, grant, amount, payment_reference, payment_date, ke
         reference=reference,
         payment_date=payment_date,
         audit_action="fonds.ledger.disburse",
+        posted=notify_payment,
     )
 
 

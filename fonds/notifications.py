@@ -1,73 +1,237 @@
-"""Emails to the author of an initiative, sent by a background task after commit, in
-the author's language."""
+"""What fonds tells people (accounts.notifications): the carrier, at every step of their
+dossier and of each payment; the quartier's instructors, of each dossier and bilan that
+waits for them."""
 
-from contextlib import contextmanager
-from contextvars import ContextVar
+import datetime
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import translation
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_tasks import task
+from django.utils.translation import gettext_lazy
 
-SUBJECTS = {
-    "submitted": lambda: _("Votre initiative « %(title)s » est déposée"),
-    "incomplete": lambda: _("Votre initiative « %(title)s » est à compléter"),
-    "admissible": lambda: _("Votre initiative « %(title)s » est recevable"),
-    "inadmissible": lambda: _("Votre initiative « %(title)s » n'est pas recevable"),
-    "withdrawn": lambda: _("Votre initiative « %(title)s » est retirée"),
-    "decision_granted": lambda: _("Une subvention est accordée à « %(title)s »"),
-    "decision_refused": lambda: _("Le conseil n'a pas retenu « %(title)s »"),
-    "decision_deferred": lambda: _("La décision sur « %(title)s » est ajournée"),
-    "closed": lambda: _("Le bilan de « %(title)s » est accepté"),
-    "question": lambda: _("Le conseil de quartier a une question sur « %(title)s »"),
+from accounts.dates import long_date
+from accounts.models import RoleAssignment
+from accounts.notifications import are_muted, notifications_muted, notify, register
+from accounts.roles import Role
+from fonds.money import format_euros
+
+__all__ = [
+    "are_muted",
+    "notifications_muted",
+    "notify_author",
+    "notify_instructors",
+    "notify_payment",
+]
+
+# The dossier's steps, as the carrier reads them: (title, first line).
+STEPS = {
+    "submitted": (
+        lambda: _("Votre initiative « %(title)s » est déposée"),
+        lambda: _(
+            "Votre initiative « %(title)s » est bien déposée auprès du fonds du quartier "
+            "%(quartier)s. Un agent de la ville va l'examiner."
+        ),
+    ),
+    "incomplete": (
+        lambda: _("Votre initiative « %(title)s » est à compléter"),
+        lambda: _(
+            "L'agent qui examine votre initiative « %(title)s » vous demande de la compléter, "
+            "depuis votre espace."
+        ),
+    ),
+    "admissible": (
+        lambda: _("Votre initiative « %(title)s » est recevable"),
+        lambda: _(
+            "Votre initiative « %(title)s » est recevable : elle sera inscrite à l'ordre du "
+            "jour du conseil de quartier."
+        ),
+    ),
+    "inadmissible": (
+        lambda: _("Votre initiative « %(title)s » n'est pas recevable"),
+        lambda: _("Votre initiative « %(title)s » n'est pas recevable."),
+    ),
+    "withdrawn": (
+        lambda: _("Votre initiative « %(title)s » est retirée"),
+        lambda: _("Votre initiative « %(title)s » est retirée."),
+    ),
+    "decision_granted": (
+        lambda: _("Une subvention est accordée à « %(title)s »"),
+        lambda: _(
+            "Le conseil de quartier a accordé une subvention de %(amount)s € à votre "
+            "initiative « %(title)s » (décision %(reference)s). La décision est publiée sur "
+            "le site."
+        ),
+    ),
+    "decision_refused": (
+        lambda: _("Le conseil n'a pas retenu « %(title)s »"),
+        lambda: _(
+            "Le conseil de quartier n'a pas retenu votre initiative « %(title)s » (décision "
+            "%(reference)s). La décision est publiée sur le site."
+        ),
+    ),
+    "decision_deferred": (
+        lambda: _("La décision sur « %(title)s » est ajournée"),
+        lambda: _(
+            "Le conseil de quartier a ajourné sa décision sur votre initiative « %(title)s » : "
+            "elle sera examinée lors d'une prochaine séance."
+        ),
+    ),
+    "closed": (
+        lambda: _("Le bilan de « %(title)s » est accepté"),
+        lambda: _(
+            "Le bilan de votre initiative « %(title)s » est accepté : le dossier est clôturé. "
+            "Merci pour votre engagement !"
+        ),
+    ),
+    "question": (
+        lambda: _("Le conseil de quartier a une question sur « %(title)s »"),
+        lambda: _(
+            "Le conseil de quartier vous pose une question sur votre initiative « %(title)s ». "
+            "Répondez depuis votre espace."
+        ),
+    ),
 }
 
 
-def notify_author(initiative, event, reason=""):
-    """Schedule the email for ``event`` once the current transaction commits."""
-    if _muted.get():
-        return
-    initiative_id = initiative.pk
-    transaction.on_commit(lambda: send_initiative_email.enqueue(initiative_id, str(event), reason))
+def _granted_without_amount():
+    return _(
+        "Le conseil de quartier a accordé une subvention à votre initiative « %(title)s » "
+        "(décision %(reference)s). La décision est publiée sur le site."
+    )
 
 
-@task()
-def send_initiative_email(initiative_id, event, reason=""):
-    from fonds.models import Initiative
+def _values(params):
+    values = dict(params)
+    if "amount" in values:
+        values["amount"] = format_euros(values["amount"])
+    return values
 
-    initiative = Initiative.objects.select_related("author", "fund__quartier").get(pk=initiative_id)
-    author = initiative.author
-    with translation.override(author.language or settings.LANGUAGE_CODE):
-        subject = SUBJECTS[event]() % {"title": initiative.title}
-        body = render_to_string(
-            "fonds/email/initiative_event.txt",
-            {
-                "initiative": initiative,
-                "event": event,
-                "reason": reason,
-                "name": author.display_name or author.email,
-                "link": f"{settings.SITE_URL}/mon-espace/",
-            },
+
+def _step_title(params):
+    title, _line = STEPS.get(params.get("event"), STEPS["submitted"])
+    return title() % _values(params)
+
+
+def _step_lines(params):
+    _title, line = STEPS.get(params.get("event"), STEPS["submitted"])
+    if params.get("event") == "decision_granted" and "amount" not in params:
+        line = _granted_without_amount
+    lines = [line() % _values(params)]
+    if params.get("reason"):
+        lines.append(_("Message : %(reason)s") % params)
+    if params.get("decision_link"):
+        lines.append(_("La décision : %(link)s") % {"link": params["decision_link"]})
+    return lines
+
+
+register(
+    "dossier",
+    label=gettext_lazy("Les étapes de mon dossier et les décisions du conseil"),
+    audience=gettext_lazy("Porteurs d'une initiative"),
+    title=_step_title,
+    lines=_step_lines,
+    required=True,
+)
+register(
+    "payment",
+    label=gettext_lazy("Les versements de ma subvention"),
+    audience=gettext_lazy("Porteurs d'une initiative"),
+    title=lambda p: _("Versement de %(amount)s € pour « %(title)s »") % _values(p),
+    lines=lambda p: [
+        _(
+            "Un versement de %(amount)s € pour votre initiative « %(title)s » a été payé le "
+            "%(date)s."
         )
-    send_mail(subject, body, None, [author.email])
+        % {**_values(p), "date": long_date(datetime.date.fromisoformat(p["date"]))},
+        _("Référence du paiement : %(reference)s.") % p,
+    ],
+    required=True,
+)
+register(
+    "dossier_new",
+    label=gettext_lazy("Un nouveau dossier est déposé dans mon quartier"),
+    audience=gettext_lazy("Agents instructeurs"),
+    title=lambda p: _("Nouveau dossier : « %(title)s »") % p,
+    lines=lambda p: [
+        _("« %(title)s » est déposé au fonds du quartier %(quartier)s : %(amount)s € demandés.")
+        % _values(p)
+    ],
+)
+register(
+    "dossier_resubmitted",
+    label=gettext_lazy("Un porteur a complété son dossier"),
+    audience=gettext_lazy("Agents instructeurs"),
+    title=lambda p: _("Dossier complété : « %(title)s »") % p,
+    lines=lambda p: [
+        _(
+            "Le porteur de « %(title)s » (quartier %(quartier)s) a complété son dossier et "
+            "l'a déposé de nouveau."
+        )
+        % p
+    ],
+)
+register(
+    "report_filed",
+    label=gettext_lazy("Un bilan est déposé dans mon quartier"),
+    audience=gettext_lazy("Agents instructeurs"),
+    title=lambda p: _("Bilan déposé : « %(title)s »") % p,
+    lines=lambda p: [
+        _(
+            "Le porteur de « %(title)s » (quartier %(quartier)s) a déposé son bilan : il "
+            "attend votre examen."
+        )
+        % p
+    ],
+)
 
 
-_muted = ContextVar("fonds_notifications_muted", default=False)
+def _dossier(initiative):
+    return {"title": initiative.title, "quartier": initiative.fund.quartier.name}
 
 
-def are_muted():
-    """True while data is built without emailing anyone (the demo)."""
-    return _muted.get()
+def notify_author(initiative, event, reason="", **extra):
+    """Tell the carrier of ``event`` on their dossier (a decision with its amount,
+    reference and link), once the current transaction commits."""
+    params = {**_dossier(initiative), "event": str(event), **extra}
+    if reason:
+        params["reason"] = reason
+    notify([initiative.author], "dossier", params=params, path=reverse("my_space"))
 
 
-@contextmanager
-def notifications_muted():
-    """Build data (the demo) without emailing its made-up people."""
-    token = _muted.set(True)
-    try:
-        yield
-    finally:
-        _muted.reset(token)
+def quartier_instructors(quartier_id):
+    from accounts.models import User
+
+    return User.objects.filter(
+        role_assignments__in=RoleAssignment.objects.in_force().filter(
+            role=Role.INSTRUCTOR, quartier_id=quartier_id
+        )
+    ).distinct()
+
+
+def notify_instructors(initiative, key, *, path=None, exclude=None):
+    """Tell the instructors of the dossier's quartier (not ``exclude``, who acted)."""
+    if are_muted():
+        return []
+    people = [
+        user
+        for user in quartier_instructors(initiative.fund.quartier_id)
+        if exclude is None or user.pk != exclude.pk
+    ]
+    params = {**_dossier(initiative), "amount": str(initiative.requested_amount)}
+    path = path or reverse("initiative_detail", args=[initiative.pk])
+    return notify(people, key, params=params, path=path)
+
+
+def notify_payment(transaction_):
+    """Tell the carrier of a payment: amount, date, reference."""
+    initiative = transaction_.grant.initiative
+    notify(
+        [initiative.author],
+        "payment",
+        params={
+            **_dossier(initiative),
+            "amount": str(transaction_.amount),
+            "date": transaction_.payment_date.isoformat(),
+            "reference": transaction_.reference,
+        },
+        path=reverse("my_space"),
+    )

@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("initiatives/<id:pk>/photo/", files.initiative_photo, name="initiative_photo"),
     path("mon-espace/", my_space.my_space, name="my_space"),
+    path("mon-espace/notifications/", my_space.my_notifications, name="my_notifications"),
     path("initiatives/<id:pk>/bilan/", reports.report_file, name="report_file"),
     path("initiatives/<id:pk>/bilan/examen/", reports.report_review, name="report_review"),
     path("initiatives/<id:pk>/bilan/accepter/", reports.report_accept_view, name="report_accept"),

@@ -82,6 +82,7 @@ MATRIX = {
     "decision_feed":                          everyone(200),
     "privacy":                                everyone(200),
     "accounts_profile":                       signed_in(200),
+    "accounts_email_preferences":             signed_in(405),
     "accounts_data_export":                   signed_in(405),
     "accounts_data_export_download":          (  L, 404, 404, 200, 404, 404, 404, 404, 404, 404),
     "accounts_data_export_download[unknown]": signed_in(404),
@@ -111,6 +112,7 @@ MATRIX = {
     "initiative_photo[public]":               everyone(200),
     "initiative_photo[draft]":                (404, 404, 404, 200, 200, 404, 200, 404, 200, 200),
     "my_space":                               signed_in(200),
+    "my_notifications":                       signed_in(200),
     "report_file":                            (  L, 404, 404, 200, 404, 404, 404, 404, 404, 404),
     "report_review":                          (  L, 404, 404, 200, 200, 404, 200, 404, 200, 200),
     "report_accept":                          signed_in(405),
@@ -177,6 +179,7 @@ MATRIX = {
 POST_ONLY = {
     #                                         anon res. oth. auth memb form chr. o.in inst adm.
     "accounts_data_export":                   signed_in(OK),
+    "accounts_email_preferences":             signed_in(OK),
     # Supporting: the quartier's residents; the author and a resident of another
     # quartier are refused by the service, with a message.
     "initiative_support":                     (  L,  OK,   B,   B,  OK,  OK,  OK,  OK,  OK,  OK),
@@ -441,6 +444,7 @@ def _urls(o):
         "decision_feed": url("decision_feed"),
         "privacy": url("privacy"),
         "accounts_profile": url("accounts_profile"),
+        "accounts_email_preferences": url("accounts_email_preferences"),
         "accounts_data_export": url("accounts_data_export"),
         "accounts_data_export_download": url("accounts_data_export_download", o["export"].pk),
         "accounts_data_export_download[unknown]": url(
@@ -472,6 +476,7 @@ def _urls(o):
         "initiative_photo[public]": url("initiative_photo", pk["incomplete"]),
         "initiative_photo[draft]": url("initiative_photo", pk["draft"]),
         "my_space": url("my_space"),
+        "my_notifications": url("my_notifications"),
         "report_file": url("report_file", o["granted"].pk),
         "report_review": url("report_review", o["report"].initiative_id),
         "report_accept": url("report_accept", o["report"].initiative_id),

@@ -13,4 +13,7 @@ class VotesConfig(AppConfig):
         from .verify import register_ledger_checks
 
         register_ledger_checks()  # `ledger verify` compares decisions and minutes too
-        from . import carrier  # noqa: F401 — shows the council's questions in « Mon espace »
+        from . import (
+            carrier,  # noqa: F401 — shows the council's questions in « Mon espace »
+            notifications,  # noqa: F401 — the kinds of notification votes sends
+        )

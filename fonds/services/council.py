@@ -3,8 +3,10 @@ check the council's rules and the actor's right; `fonds` knows a decision only b
 reference it is given."""
 
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.audit import audit_record
+from accounts.notifications import absolute
 from fonds.models import Initiative
 from fonds.notifications import notify_author
 
@@ -24,7 +26,10 @@ def _move(initiative, *, actor, allowed_from, to, action, data, notify=None):
     locked.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action=action, target=locked, data={"from": previous, **data})
     if notify:
-        notify_author(locked, notify, data.get("reason", ""))
+        extra = {key: data[key] for key in ("reference", "amount") if key in data}
+        if "reference" in extra and notify != "decision_deferred":
+            extra["decision_link"] = absolute(reverse("decision_detail", args=[data["reference"]]))
+        notify_author(locked, notify, data.get("reason", ""), **extra)
     initiative.status = to
     return locked
 

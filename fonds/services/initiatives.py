@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.exceptions import ValidationError as StdnumError
@@ -18,7 +19,7 @@ from accounts.errors import DomainError, PermissionDenied
 from accounts.text import control_characters_message, has_control_characters
 from fonds.models import Attachment, BudgetLine, Fund, Initiative, Support, Theme
 from fonds.money import format_euros, parse_amount
-from fonds.notifications import notify_author
+from fonds.notifications import notify_author, notify_instructors
 from fonds.predicates import can_support, is_author, is_instructor_for, lives_elsewhere
 from fonds.selectors import budget_totals
 from fonds.storage import private_storage
@@ -454,6 +455,11 @@ def initiative_submit(*, actor, initiative):
             data={"from": previous, "requested": str(locked.requested_amount)},
         )
         notify_author(locked, "submitted")
+        notify_instructors(
+            locked,
+            "dossier_resubmitted" if previous == Status.INCOMPLETE else "dossier_new",
+            path=reverse("fonds_backoffice_dossier", args=[locked.pk]),
+        )
     return _refresh(initiative, locked)
 
 

@@ -4,6 +4,7 @@ grant did not pay is released to the fund, and the dossier is closed."""
 from contextlib import ExitStack
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +14,7 @@ from accounts.text import control_characters_message, has_control_characters
 from fonds.ledger import ledger_release
 from fonds.models import Initiative, Report, ReportDocument
 from fonds.money import parse_amount
-from fonds.notifications import notify_author
+from fonds.notifications import notify_author, notify_instructors
 from fonds.predicates import is_author, is_instructor_for
 from fonds.uploads import checked_pdf, checked_photo
 
@@ -85,6 +86,9 @@ def report_submit(
                 action="fonds.report.submit",
                 target=locked,
                 data={"expenses": str(amount), "participants": participants, "files": len(names)},
+            )
+            notify_instructors(
+                locked, "report_filed", path=reverse("report_review", args=[locked.pk])
             )
     return report
 

@@ -49,6 +49,28 @@ def my_space(request):
                     "report_due": initiative.status == Initiative.Status.GRANTED,
                 }
                 for initiative in initiatives
-            ]
+            ],
+            "unread_notifications": request.user.notifications.filter(read_at__isnull=True).count(),
         },
+    )
+
+
+@login_required
+def my_notifications(request):
+    """Everything the site told the person, newest first; shown, the new ones are read."""
+    from django.core.paginator import Paginator
+    from django.utils import timezone
+
+    from accounts.notifications import rendered
+
+    notifications = request.user.notifications.order_by("-created_at", "-pk")
+    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    rows = [{"notification": n, **rendered(n)} for n in page.object_list]
+    unread = [row["notification"].pk for row in rows if row["notification"].read_at is None]
+    if unread:
+        request.user.notifications.filter(pk__in=unread).update(read_at=timezone.now())
+    return render(
+        request,
+        "fonds/my_notifications.html",
+        {"rows": rows, "page_obj": page, "unread": set(unread)},
     )

@@ -186,7 +186,7 @@ def test_council_session_from_attendance_to_minutes(setting, new_context, screen
     )
     flat = " ".join(text.split())
     assert reference in flat
-    assert "Pour : 2 ; contre : 1 ; abstentions : 0" in flat
+    assert "Pour : 2 ; contre : 1 ; abstention : 0" in flat
     assert "Ali Benali a déclaré un intérêt" in flat
     assert "Signé par Jean Moreau" in flat
 

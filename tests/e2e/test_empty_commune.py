@@ -465,7 +465,7 @@ def test_a_commune_from_an_empty_database(new_context, screenshot, monkeypatch, 
     expect(visitor.get_by_role("heading", level=1)).to_have_text(f"Décision {reference}")
     facts = visitor.locator("dl.facts")
     expect(facts).to_contain_text("Subvention accordée : 1 000,00 €")
-    expect(facts).to_contain_text("3 pour, 0 contre, 1 abstentions")
+    expect(facts).to_contain_text("3 pour, 0 contre, 1 abstention")
     expect(facts).to_contain_text(COUNCIL)
     screenshot(visitor, "19-decision-publique")
     visitor.goto(f"/fonds/{FUND_SLUG}/")

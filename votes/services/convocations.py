@@ -24,6 +24,7 @@ from fonds.money import format_euros
 from fonds.notifications import are_muted as notifications_are_muted
 from votes import ics
 from votes.models import AgendaItem, Mandate, Session
+from votes.notifications import notify_convocation
 from votes.predicates import can_prepare_sessions
 
 from .common import locked_session, require_status
@@ -114,6 +115,7 @@ def send_convocation(session_id, sequence):
     messages = [convocation_message(session, items, user) for user in users.values()]
     with get_connection() as connection:
         connection.send_messages(messages)
+    notify_convocation(session, users.values(), items=len(items), place=str(place_label(session)))
     return len(messages)
 
 

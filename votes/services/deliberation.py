@@ -9,6 +9,7 @@ from accounts.errors import DomainError, PermissionDenied
 from accounts.text import clean_text
 from fonds.notifications import notify_author
 from votes.models import Council, Message
+from votes.notifications import notify_answer
 from votes.predicates import can_read_deliberation
 
 MAX_BODY = 5000
@@ -73,4 +74,5 @@ def answer_post(*, actor, question, body):
             target=initiative,
             data={"message": answer.pk, "question": question.pk},
         )
+        notify_answer(answer)
     return answer
