@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.dates import long_date
 from accounts.models import RoleAssignment
-from accounts.notifications import are_muted, notifications_muted, notify, register
+from accounts.notifications import absolute, are_muted, notifications_muted, notify, register
 from accounts.roles import Role
 from fonds.money import format_euros
 
@@ -34,8 +34,7 @@ STEPS = {
     "incomplete": (
         lambda: _("Votre initiative « %(title)s » est à compléter"),
         lambda: _(
-            "L'agent qui examine votre initiative « %(title)s » vous demande de la compléter, "
-            "depuis votre espace."
+            "L'agent qui examine votre initiative « %(title)s » vous demande de la compléter."
         ),
     ),
     "admissible": (
@@ -117,9 +116,13 @@ def _step_lines(params):
         line = _granted_without_amount
     lines = [line() % _values(params)]
     if params.get("reason"):
-        lines.append(_("Message : %(reason)s") % params)
+        lines.append(f"{_('Message :')}\n{params['reason']}")
     if params.get("decision_link"):
         lines.append(_("La décision : %(link)s") % {"link": params["decision_link"]})
+    if params.get("space_link"):
+        lines.append(
+            _("Suivez votre dossier dans votre espace : %(link)s") % {"link": params["space_link"]}
+        )
     return lines
 
 
@@ -191,10 +194,11 @@ def _dossier(initiative):
 def notify_author(initiative, event, reason="", **extra):
     """Tell the carrier of ``event`` on their dossier (a decision with its amount,
     reference and link), once the current transaction commits."""
-    params = {**_dossier(initiative), "event": str(event), **extra}
+    space = reverse("my_space")
+    params = {**_dossier(initiative), "event": str(event), "space_link": absolute(space), **extra}
     if reason:
         params["reason"] = reason
-    notify([initiative.author], "dossier", params=params, path=reverse("my_space"))
+    notify([initiative.author], "dossier", params=params, path=space)
 
 
 def quartier_instructors(quartier_id):
