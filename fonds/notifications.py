@@ -116,7 +116,8 @@ def _step_lines(params):
         line = _granted_without_amount
     lines = [line() % _values(params)]
     if params.get("reason"):
-        lines.append(f"{_('Message :')}\n{params['reason']}")
+        label = _("Message :")
+        lines.append(f"{label}\n{params['reason']}")
     if params.get("decision_link"):
         lines.append(_("La décision : %(link)s") % {"link": params["decision_link"]})
     if params.get("space_link"):
