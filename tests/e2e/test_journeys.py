@@ -436,9 +436,11 @@ def test_administrator_journey(demo, page, snap, defects):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Actualité")
     page.get_by_role("textbox", name=re.compile("^Titre")).first.fill(NEWS_TITLE)
     page.get_by_role("textbox", name="Chapeau", exact=True).fill(NEWS_INTRO)
-    # Wagtail writes the slug from the title in the browser: publishing before it has
-    # is refused (« erreurs de validation »), which a loaded machine made happen.
+    # Wagtail's editor finishes in the browser: the slug written from the title, the
+    # body's blocks drawn by its script. Publishing before then is refused (« erreurs de
+    # validation »), which happened on a loaded machine.
     expect(page.locator("#id_slug")).to_have_value(re.compile(r"\S"))
+    expect(page.locator(".c-sf-add-button").first).to_be_attached()
     snap(page, "actualite")
     page.get_by_role("button", name="Plus d'actions").click()
     page.get_by_role("button", name="Publier").click()
