@@ -154,12 +154,13 @@ def send_notification_emails(notification_ids):
     from .models import Notification
 
     notifications = Notification.objects.filter(pk__in=notification_ids, emailed=False)
-    messages, sent = [], []
+    messages, sent, frame = [], [], None
     for notification in notifications.select_related("user"):
         kind = KINDS.get(notification.kind)
         if kind is None or not wants_email(notification.user, kind):
             continue
-        messages.append(email_message(notification, kind))
+        frame = frame or _frame[0]()  # the commune's name and colour, read once
+        messages.append(email_message(notification, kind, frame))
         sent.append(notification.pk)
     if messages:
         with get_connection() as connection:
@@ -196,11 +197,11 @@ def set_email_frame(provider):
     _frame[0] = provider
 
 
-def email_message(notification, kind):
+def email_message(notification, kind, frame):
     user = notification.user
     with translation.override(user.language or settings.LANGUAGE_CODE):
         context = {
-            **_frame[0](),
+            **frame,
             **rendered(notification, kind),
             "name": user.display_name or user.email,
             "link": notification.link,
