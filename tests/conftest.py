@@ -95,28 +95,73 @@ def _isolated(settings, tmp_path):
     cache.clear()
 
 
-@pytest.fixture(scope="module")
-def _module_demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo commune, built once for a test module inside a transaction that is rolled
-    back when the module ends, with the media folders its images were written to."""
-    from django.db import transaction
+@pytest.fixture(scope="session")
+def _demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
+    """On PostgreSQL, the demo built once for this test process and copied
+    (tests.demo_snapshot); the database is then emptied again as a transactional test
+    leaves it. None elsewhere."""
+    if not on_postgres():
+        return None
+    from django.core.management import call_command
     from django.test import override_settings
 
     from cms.demo import build_demo
 
-    media = tmp_path_factory.mktemp("media")
-    private = tmp_path_factory.mktemp("private")
+    from .demo_snapshot import DemoSnapshot
+
+    media = tmp_path_factory.mktemp("demo-media")
+    private = tmp_path_factory.mktemp("demo-private")
     with (
         django_db_blocker.unblock(),
         override_settings(MEDIA_ROOT=media, PRIVATE_MEDIA_ROOT=private),
     ):
+        snapshot = DemoSnapshot.take(build_demo(), media, private)
+        call_command("flush", verbosity=0, interactive=False, reset_sequences=False)
+    return snapshot
+
+
+def demo_data(snapshot, media, private):
+    """The demo commune in the database, with its media files under ``media`` and
+    ``private``: put back from the snapshot, or built."""
+    if snapshot is not None:
+        return snapshot.restore(media, private)
+    from django.test import override_settings
+
+    from cms.demo import build_demo
+
+    with override_settings(MEDIA_ROOT=media, PRIVATE_MEDIA_ROOT=private):
+        return build_demo()
+
+
+@pytest.fixture(scope="module")
+def _module_demo(_demo_snapshot, django_db_blocker, tmp_path_factory):
+    """The demo commune for a test module, inside a transaction that is rolled back when
+    the module ends, with the media folders its images were written to."""
+    from django.db import transaction
+
+    media = tmp_path_factory.mktemp("media")
+    private = tmp_path_factory.mktemp("private")
+    with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            yield {"data": build_demo(), "media": media, "private": private}
+            yield {
+                "data": demo_data(_demo_snapshot, media, private),
+                "media": media,
+                "private": private,
+            }
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def committed_demo(_demo_snapshot, transactional_db, settings, tmp_path):
+    """The demo commune, committed, for tests that serve it to a browser; the tables are
+    emptied when the test ends."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    return demo_data(_demo_snapshot, settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT)
 
 
 @pytest.fixture

@@ -217,6 +217,10 @@ WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+# No autosave in the page editor: in Wagtail 8.0 an autosave that creates a new page can
+# cross the editor's « Publier », which then fails on the slug the autosave just took
+# (a server error for the editor).
+WAGTAIL_AUTOSAVE_INTERVAL = 0
 # On PostgreSQL the pages' index reads French without accents (cms 0003); SQLite's
 # full-text index ignores accents by itself and this setting.
 WAGTAILSEARCH_BACKENDS = {

@@ -14,10 +14,8 @@ PASSWORD = "Bellerive-2026!"
 
 
 @pytest.fixture
-def demo_site(transactional_db):
-    from cms.demo import build_demo
-
-    return build_demo()
+def demo_site(committed_demo):
+    return committed_demo
 
 
 def no_horizontal_scroll(page):

@@ -169,11 +169,8 @@ def test_resident_submits_instructor_asks_completion_then_admits(
 
 @pytest.mark.parametrize("width", [360, 1280])
 def test_visitor_browses_the_public_list_and_a_dossier(
-    transactional_db, new_context, width, screenshot
+    committed_demo, new_context, width, screenshot
 ):
-    from cms.demo import build_demo
-
-    build_demo()
     page = new_context(viewport={"width": width, "height": 800}).new_page()
     page.goto("/initiatives/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Les initiatives des quartiers")
@@ -188,12 +185,7 @@ def test_visitor_browses_the_public_list_and_a_dossier(
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-def test_visitor_checks_funds_ledger_and_decisions(
-    transactional_db, new_context, width, screenshot
-):
-    from cms.demo import build_demo
-
-    build_demo()
+def test_visitor_checks_funds_ledger_and_decisions(committed_demo, new_context, width, screenshot):
     page = new_context(viewport={"width": width, "height": 800}).new_page()
     page.goto("/fonds/")
     expect(page.locator("table.figures").first).to_contain_text("15 000,00")

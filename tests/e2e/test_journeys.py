@@ -29,10 +29,8 @@ WIDE = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
-def demo(transactional_db):
-    from cms.demo import build_demo
-
-    return build_demo()
+def demo(committed_demo):
+    return committed_demo
 
 
 class Defects:

@@ -17,10 +17,8 @@ DEMO_PASSWORD = "demo-quartiers"
 
 
 @pytest.fixture
-def demo_site(transactional_db):
-    from cms.demo import build_demo
-
-    return build_demo()
+def demo_site(committed_demo):
+    return committed_demo
 
 
 def _content_top(page):

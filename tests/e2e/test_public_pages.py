@@ -12,10 +12,8 @@ LANGUAGES = {"fr": "fr-FR", "en": "en-US"}
 
 
 @pytest.fixture
-def demo_site(transactional_db):
-    from cms.demo import build_demo
-
-    return build_demo()
+def demo_site(committed_demo):
+    return committed_demo
 
 
 def public_addresses():

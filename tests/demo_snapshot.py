@@ -1,0 +1,93 @@
+"""The demo commune, built once per test process and put back by copying rows.
+
+Building the demo plays a year of the commune through the services (about 9,000
+statements). Many modules and every browser journey start from it, so on PostgreSQL the
+first build is copied, table by table, into a schema of its own (``fq_demo``), with the
+media files it wrote; later tests get it back with one ``INSERT … SELECT`` per table, the
+owner's rights and the protected tables' triggers asleep (the rows were checked when the
+services wrote them). Elsewhere (SQLite), the demo is built each time.
+
+The restore works inside a transaction (a module's demo, rolled back when the module ends)
+as well as in autocommit (browser tests, whose tables are emptied when each ends)."""
+
+import copy
+import shutil
+
+from django.core.management.color import no_style
+from django.db import connection
+
+from .dbowner import as_owner
+
+SCHEMA = "fq_demo"
+
+
+def _quoted(name):
+    return connection.ops.quote_name(name)
+
+
+class DemoSnapshot:
+    def __init__(self, data, media, private, tables, columns):
+        self.data = data
+        self.media = media
+        self.private = private
+        self.tables = tables
+        self.columns = columns
+
+    @classmethod
+    def take(cls, data, media, private):
+        """Copies the committed demo: every table the application has, with the columns
+        one may write (not the generated ones)."""
+        tables = sorted(connection.introspection.django_table_names(only_existing=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND is_generated = 'NEVER' "
+                "ORDER BY table_name, ordinal_position"
+            )
+            rows = cursor.fetchall()
+        columns = {}
+        for table, column in rows:
+            columns.setdefault(table, []).append(column)
+        as_owner(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        as_owner(f"CREATE SCHEMA {SCHEMA}")
+        for table in tables:
+            names = ", ".join(_quoted(column) for column in columns[table])
+            as_owner(
+                f"CREATE TABLE {SCHEMA}.{_quoted(table)} AS "
+                f"SELECT {names} FROM public.{_quoted(table)}"
+            )
+        return cls(data, media, private, tables, columns)
+
+    def restore(self, media, private):
+        """Empties the application's tables and puts the demo back, sequences included;
+        copies its media files into ``media`` and ``private``."""
+        from django.contrib.contenttypes.models import ContentType
+
+        for statement in connection.ops.sql_flush(
+            no_style(), self.tables, reset_sequences=False, allow_cascade=True
+        ):
+            as_owner(statement)
+        for table in self.tables:
+            names = ", ".join(_quoted(column) for column in self.columns[table])
+            as_owner(
+                f"INSERT INTO public.{_quoted(table)} ({names}) OVERRIDING SYSTEM VALUE "
+                f"SELECT {names} FROM {SCHEMA}.{_quoted(table)}"
+            )
+        models = [
+            model
+            for model in _models()
+            if model._meta.db_table in self.tables and not model._meta.proxy
+        ]
+        for statement in connection.ops.sequence_reset_sql(no_style(), models):
+            as_owner(statement)
+        ContentType.objects.clear_cache()
+        shutil.copytree(self.media, media, dirs_exist_ok=True)
+        shutil.copytree(self.private, private, dirs_exist_ok=True)
+        # Each test its own instances: what one changes in memory stays with it.
+        return copy.deepcopy(self.data)
+
+
+def _models():
+    from django.apps import apps
+
+    return apps.get_models(include_auto_created=True)
