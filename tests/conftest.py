@@ -43,6 +43,28 @@ def _restore_migration_data(sender, **kwargs):
     ensure_site()
 
 
+def sign_in(client, user):
+    """Signed in as ``user`` (signed out for None), having confirmed the password just
+    now as allauth records it: staff actions that ask for a recent login let them in."""
+    import time
+
+    from allauth.account.internal.flows.login import (
+        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+        AUTHENTICATION_METHODS_SESSION_KEY,
+    )
+
+    client.logout()
+    if user is None:
+        return
+    client.force_login(user)
+    session = client.session
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time(), "email": user.email, "reauthenticated": True}
+    ]
+    session.save()
+
+
 def on_postgres():
     return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
@@ -98,16 +120,16 @@ def _isolated(settings, tmp_path):
 @pytest.fixture(scope="session")
 def _demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
     """On PostgreSQL, the demo built once for this test process and copied
-    (tests.demo_snapshot); the database is then emptied again as a transactional test
-    leaves it. None elsewhere."""
+    (tests.demo_snapshot); the database is then put back as it was before (as the
+    migrations left it: root page, locales, content types with the same ids). None
+    elsewhere."""
     if not on_postgres():
         return None
-    from django.core.management import call_command
     from django.test import override_settings
 
     from cms.demo import build_demo
 
-    from .demo_snapshot import DemoSnapshot
+    from .demo_snapshot import BASELINE, DemoSnapshot, TableCopy
 
     media = tmp_path_factory.mktemp("demo-media")
     private = tmp_path_factory.mktemp("demo-private")
@@ -115,8 +137,9 @@ def _demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
         django_db_blocker.unblock(),
         override_settings(MEDIA_ROOT=media, PRIVATE_MEDIA_ROOT=private),
     ):
+        baseline = TableCopy.take(BASELINE)
         snapshot = DemoSnapshot.take(build_demo(), media, private)
-        call_command("flush", verbosity=0, interactive=False, reset_sequences=False)
+        baseline.restore()
     return snapshot
 
 
@@ -137,11 +160,16 @@ def demo_data(snapshot, media, private):
 def _module_demo(_demo_snapshot, django_db_blocker, tmp_path_factory):
     """The demo commune for a test module, inside a transaction that is rolled back when
     the module ends, with the media folders its images were written to."""
+    from django.contrib.contenttypes.models import ContentType
     from django.db import transaction
+    from django.test import override_settings
 
     media = tmp_path_factory.mktemp("media")
     private = tmp_path_factory.mktemp("private")
-    with django_db_blocker.unblock():
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media, PRIVATE_MEDIA_ROOT=private),
+    ):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
@@ -153,6 +181,8 @@ def _module_demo(_demo_snapshot, django_db_blocker, tmp_path_factory):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+            # The restored rows are gone, and with them the content types' ids they had.
+            ContentType.objects.clear_cache()
 
 
 @pytest.fixture

@@ -19,24 +19,24 @@ from django.db import connection
 from .dbowner import as_owner
 
 SCHEMA = "fq_demo"
+BASELINE = "fq_baseline"
 
 
 def _quoted(name):
     return connection.ops.quote_name(name)
 
 
-class DemoSnapshot:
-    def __init__(self, data, media, private, tables, columns):
-        self.data = data
-        self.media = media
-        self.private = private
+class TableCopy:
+    """Every table the application has, copied into a schema of its own with the columns
+    one may write (not the generated ones); ``restore`` puts them back."""
+
+    def __init__(self, schema, tables, columns):
+        self.schema = schema
         self.tables = tables
         self.columns = columns
 
     @classmethod
-    def take(cls, data, media, private):
-        """Copies the committed demo: every table the application has, with the columns
-        one may write (not the generated ones)."""
+    def take(cls, schema):
         tables = sorted(connection.introspection.django_table_names(only_existing=True))
         with connection.cursor() as cursor:
             cursor.execute(
@@ -48,19 +48,20 @@ class DemoSnapshot:
         columns = {}
         for table, column in rows:
             columns.setdefault(table, []).append(column)
-        as_owner(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        as_owner(f"CREATE SCHEMA {SCHEMA}")
+        as_owner(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        as_owner(f"CREATE SCHEMA {schema}")
         for table in tables:
             names = ", ".join(_quoted(column) for column in columns[table])
             as_owner(
-                f"CREATE TABLE {SCHEMA}.{_quoted(table)} AS "
+                f"CREATE TABLE {schema}.{_quoted(table)} AS "
                 f"SELECT {names} FROM public.{_quoted(table)}"
             )
-        return cls(data, media, private, tables, columns)
+        return cls(schema, tables, columns)
 
-    def restore(self, media, private):
-        """Empties the application's tables and puts the demo back, sequences included;
-        copies its media files into ``media`` and ``private``."""
+    def restore(self):
+        """Empties the application's tables and puts the copied rows back; each sequence
+        then follows its table's largest id. Sequences are not transactional: after a
+        rollback they stay ahead of the rows, never behind."""
         from django.contrib.contenttypes.models import ContentType
 
         for statement in connection.ops.sql_flush(
@@ -71,7 +72,7 @@ class DemoSnapshot:
             names = ", ".join(_quoted(column) for column in self.columns[table])
             as_owner(
                 f"INSERT INTO public.{_quoted(table)} ({names}) OVERRIDING SYSTEM VALUE "
-                f"SELECT {names} FROM {SCHEMA}.{_quoted(table)}"
+                f"SELECT {names} FROM {self.schema}.{_quoted(table)}"
             )
         models = [
             model
@@ -81,6 +82,26 @@ class DemoSnapshot:
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
             as_owner(statement)
         ContentType.objects.clear_cache()
+
+
+class DemoSnapshot:
+    """The demo's rows (a ``TableCopy``), its media files and the data ``build_demo``
+    returned."""
+
+    def __init__(self, data, rows, media, private):
+        self.data = data
+        self.rows = rows
+        self.media = media
+        self.private = private
+
+    @classmethod
+    def take(cls, data, media, private):
+        return cls(data, TableCopy.take(SCHEMA), media, private)
+
+    def restore(self, media, private):
+        """Puts the demo back, sequences included; copies its media files into ``media``
+        and ``private``."""
+        self.rows.restore()
         shutil.copytree(self.media, media, dirs_exist_ok=True)
         shutil.copytree(self.private, private, dirs_exist_ok=True)
         # Each test its own instances: what one changes in memory stays with it.
