@@ -214,6 +214,16 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Ce que vous avez fait, avec qui, ce qui a marché ou non."),
     )
+    public_summary = forms.CharField(
+        label=_("Résumé public (facultatif)"),
+        max_length=1_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Quelques lignes publiées sur la page de l'initiative, avec les photos. "
+            "N'y nommez personne sans son accord."
+        ),
+    )
     participants = forms.IntegerField(
         label=_("Nombre de participants"), min_value=0, max_value=100_000
     )
@@ -231,3 +241,19 @@ class ReportForm(forms.Form):
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
+    photos_consent = forms.BooleanField(
+        label=_("Les personnes que l'on reconnaît sur les photos ont accepté leur publication"),
+        required=False,
+        help_text=_(
+            "Sans cet accord, les photos restent privées : seuls les agents et le conseil "
+            "les voient."
+        ),
+    )
+
+    def __init__(self, *args, completing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if completing:
+            # The receipts already filed stay with the bilan; new ones are added to them.
+            self.fields["receipts"].required = False
+            self.fields["receipts"].label = _("Justificatifs à ajouter (PDF, 5 Mo chacun)")
+            self.fields["photos"].label = _("Photos à ajouter (JPEG, PNG ou WebP, facultatif)")

@@ -61,3 +61,9 @@ def format_euros(amount):
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
     return f"{sign}{NARROW_NBSP.join(groups)},{cents}"
+
+
+def euros(amount):
+    """An amount with its currency, written the French way in every language:
+    « 1 234,50 € », the sign kept with its number."""
+    return f"{format_euros(amount)}\u00a0€"

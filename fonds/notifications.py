@@ -81,6 +81,20 @@ STEPS = {
             "Merci pour votre engagement !"
         ),
     ),
+    "report_completion_asked": (
+        lambda: _("Le bilan de « %(title)s » est à compléter"),
+        lambda: _(
+            "L'agent qui examine le bilan de votre initiative « %(title)s » vous demande de le "
+            "compléter. Complétez-le depuis votre espace."
+        ),
+    ),
+    "report_refused": (
+        lambda: _("Le bilan de « %(title)s » n'est pas accepté"),
+        lambda: _(
+            "Le bilan de votre initiative « %(title)s » n'est pas accepté. Le montant de la "
+            "subvention qui n'est pas versé reste engagé jusqu'à ce qu'une décision en dispose."
+        ),
+    ),
     "question": (
         lambda: _("Le conseil de quartier a une question sur « %(title)s »"),
         lambda: _(
@@ -182,6 +196,19 @@ register(
         _(
             "Le porteur de « %(title)s » (quartier %(quartier)s) a déposé son bilan : il "
             "attend votre examen."
+        )
+        % p
+    ],
+)
+register(
+    "report_completed",
+    label=gettext_lazy("Un porteur a complété son bilan"),
+    audience=gettext_lazy("Agents instructeurs"),
+    title=lambda p: _("Bilan complété : « %(title)s »") % p,
+    lines=lambda p: [
+        _(
+            "Le porteur de « %(title)s » (quartier %(quartier)s) a complété son bilan : il "
+            "attend de nouveau votre examen."
         )
         % p
     ],

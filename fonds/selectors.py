@@ -24,7 +24,18 @@ TIMELINE_LABELS = {
     "fonds.initiative.decision_refused": _("Refusé par le conseil"),
     "fonds.initiative.decision_deferred": _("Décision ajournée"),
     "fonds.report.submit": _("Bilan déposé"),
+    "fonds.report.ask_completion": _("Compléments du bilan demandés par l'agent"),
+    "fonds.report.complete": _("Bilan complété"),
+    "fonds.report.refuse": _("Bilan refusé"),
     "fonds.report.accept": _("Bilan accepté, dossier clôturé"),
+}
+# Steps whose message is an instructor's words to the carrier.
+FROM_INSTRUCTOR = {
+    "fonds.initiative.request_completion",
+    "fonds.initiative.admissible",
+    "fonds.initiative.inadmissible",
+    "fonds.report.ask_completion",
+    "fonds.report.refuse",
 }
 
 
@@ -85,7 +96,11 @@ def budget_totals(initiative):
 
 
 def timelines(initiatives):
-    """The status timeline of each dossier, in one query: {initiative pk: [entries]}."""
+    """The timeline of each dossier, its steps and the money paid or released on its
+    grants, in two queries: {initiative pk: [entries]}."""
+    from .models import LedgerTransaction
+    from .trail import ledger_label
+
     ids = [str(initiative.pk) for initiative in initiatives]
     entries = AuditEntry.objects.filter(
         target_type="fonds.initiative", target_id__in=ids, action__in=TIMELINE_LABELS
@@ -97,21 +112,39 @@ def timelines(initiatives):
                 "at": entry.created_at,
                 "label": TIMELINE_LABELS[entry.action],
                 "message": entry.data.get("reason", ""),
-                "from_instructor": entry.action
-                in {
-                    "fonds.initiative.request_completion",
-                    "fonds.initiative.admissible",
-                    "fonds.initiative.inadmissible",
-                },
+                "from_instructor": entry.action in FROM_INSTRUCTOR,
             }
         )
+    movements = LedgerTransaction.objects.filter(
+        grant__initiative_id__in=ids,
+        kind__in=[LedgerTransaction.Kind.DISBURSE, LedgerTransaction.Kind.RELEASE],
+    ).values("grant__initiative_id", "kind", "amount", "reference", "payment_date", "created_at")
+    for movement in movements:
+        result[movement["grant__initiative_id"]].append(
+            {
+                "at": movement["created_at"],
+                "label": ledger_label(
+                    LedgerTransaction(
+                        **{
+                            key: movement[key]
+                            for key in ("kind", "amount", "reference", "payment_date")
+                        }
+                    )
+                ),
+                "message": "",
+                "from_instructor": False,
+                "money": True,
+            }
+        )
+    for entries in result.values():
+        entries.sort(key=lambda entry: entry["at"])
     return result
 
 
 def own_initiatives(user):
     return (
         Initiative.objects.filter(author=user)
-        .select_related("fund__quartier", "theme")
+        .select_related("fund__quartier", "theme", "report")
         .order_by("-updated_at")
     )
 

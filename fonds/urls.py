@@ -31,7 +31,6 @@ urlpatterns = [
     path("mon-espace/notifications/", my_space.my_notifications, name="my_notifications"),
     path("initiatives/<id:pk>/bilan/", reports.report_file, name="report_file"),
     path("initiatives/<id:pk>/bilan/examen/", reports.report_review, name="report_review"),
-    path("initiatives/<id:pk>/bilan/accepter/", reports.report_accept_view, name="report_accept"),
     path(
         "initiatives/<id:pk>/bilan/pieces/<id:document_pk>/",
         reports.report_document,
@@ -41,6 +40,4 @@ urlpatterns = [
     path("fonds/<slug:slug>/", ledger.fund_detail, name="fund_detail"),
     path("fonds/<slug:slug>/grand-livre/", ledger.fund_ledger, name="fund_ledger"),
     path("fonds/<slug:slug>/crediter/", ledger.fund_credit, name="fund_credit"),
-    path("subventions/<id:pk>/paiement/", ledger.grant_payment, name="grant_payment"),
-    path("subventions/<id:pk>/liberation/", ledger.grant_release, name="grant_release"),
 ]

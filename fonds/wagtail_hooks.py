@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from fonds.backoffice import desk
 from fonds.backoffice.access import can_use_backoffice
 from fonds.backoffice.dossier import dossier_view, instruct_view
 from fonds.backoffice.queue import queue_view
@@ -28,6 +29,19 @@ def register_backoffice_urls():
             instruct_view,
             name="fonds_backoffice_instruct",
         ),
+        path("dossiers/<id:pk>/bilan/", desk.report_review, name="fonds_backoffice_report"),
+        path(
+            "dossiers/<id:pk>/bilan/<slug:action>/",
+            desk.report_decide,
+            name="fonds_backoffice_report_decide",
+        ),
+        path(
+            "dossiers/<id:pk>/bilan/photos/<id:document_pk>/masquer/",
+            desk.report_photo_hide,
+            name="fonds_backoffice_photo_hide",
+        ),
+        path("subventions/<id:pk>/paiement/", desk.grant_payment, name="grant_payment"),
+        path("subventions/<id:pk>/liberation/", desk.grant_release, name="grant_release"),
     ]
 
 

@@ -18,7 +18,6 @@ person's rights (asking again is tested in tests/ledger/test_pages.py)."""
 
 import datetime
 import re
-import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -27,6 +26,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests.conftest import sign_in
 from tests.fonds.conftest import image_bytes, pdf_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -115,16 +115,18 @@ MATRIX = {
     "my_notifications":                       signed_in(200),
     "report_file":                            (  L, 404, 404, 200, 404, 404, 404, 404, 404, 404),
     "report_review":                          (  L, 404, 404, 200, 200, 404, 200, 404, 200, 200),
-    "report_accept":                          signed_in(405),
-    "report_document":                        (  L, 404, 404, 200, 200, 404, 200, 404, 200, 200),
+    # Receipts: those who handle the dossier; photos of an accepted bilan: everyone, if
+    # the carrier confirmed the people shown agreed (this one did not).
+    "report_document":                        (404, 404, 404, 200, 200, 404, 200, 404, 200, 200),
     "fund_list":                              everyone(200),
     "fund_detail":                            everyone(200),
     "fund_ledger":                            everyone(200),
     "fund_ledger[csv]":                       everyone(200),
     "fund_credit":                            (  L, 404, 404, 404, 404, 404, 404, 404, 404, 200),
-    # The quartier's instructors record payments — never on their own dossier.
-    "grant_payment":                          (  L, 404, 404, 404, 404, 404, 404, 404, 200, 404),
-    "grant_release":                          (  L, 404, 404, 404, 404, 404, 404, 404, 200, 404),
+    # At the desk in /cms/, the quartier's instructors record payments — never on their
+    # own dossier.
+    "grant_payment":                          (  L,   L,   L,   L,   L,   L,   L, 404, 200, 404),
+    "grant_release":                          (  L,   L,   L,   L,   L,   L,   L, 404, 200, 404),
     # Everyone signed in has a council space; it lists only the councils they sit on.
     "council_home":                           signed_in(200),
     # Deliberations: the council's members in office and the quartier's instructors.
@@ -156,6 +158,9 @@ MATRIX = {
     # A draft is its author's work in progress, not a dossier of the back-office yet.
     "fonds_backoffice_dossier[draft]":        admin_side(404, 404),
     "fonds_backoffice_instruct":              admin_side(405, 405),
+    "fonds_backoffice_report":                (  L,   L,   L,   L,   L,   L,   L, 403, 200, 200),
+    "fonds_backoffice_report_decide":         admin_side(405, 405),
+    "fonds_backoffice_photo_hide":            admin_side(405, 405),
     "votes_planning_sessions":                admin_side(200, 200),
     "themes:add":                             admin_side(D, 200),
     "quartiers:add":                          admin_side(D, 200),
@@ -183,13 +188,15 @@ POST_ONLY = {
     # Supporting: the quartier's residents; the author and a resident of another
     # quartier are refused by the service, with a message.
     "initiative_support":                     (  L,  OK,   B,   B,  OK,  OK,  OK,  OK,  OK,  OK),
-    "report_accept":                          (  L, 404, 404, 404, 404, 404, 404, 404,  OK, 404),
     "question_answer":                        (  L, 404, 404,  OK, 404, 404, 404, 404, 404, 404),
     "accounts_role_grant":                    admin_side(403, OK),
     "accounts_role_invite":                   admin_side(403, OK),
     "accounts_staff_invitation_cancel":       admin_side(403, OK),
     # An administrator opens every dossier but instructs none.
     "fonds_backoffice_instruct":              (  L,   L,   L,   L,   L,   L,   L, 403,  OK, 403),
+    # Reviewing a bilan: the quartier's instructors (an administrator reads it only).
+    "fonds_backoffice_report_decide":         (  L,   L,   L,   L,   L,   L,   L, 403,  OK,  OK),
+    "fonds_backoffice_photo_hide":            (  L,   L,   L,   L,   L,   L,   L, 403,  OK,  OK),
     "conseils:mandate_grant":                 admin_side(403, OK),
     "conseils:mandate_invite":                admin_side(403, OK),
     "conseils:invitation_cancel":             admin_side(403, OK),
@@ -479,7 +486,6 @@ def _urls(o):
         "my_notifications": url("my_notifications"),
         "report_file": url("report_file", o["granted"].pk),
         "report_review": url("report_review", o["report"].initiative_id),
-        "report_accept": url("report_accept", o["report"].initiative_id),
         "report_document": url("report_document", o["report"].initiative_id, o["document"].pk),
         "fund_list": url("fund_list"),
         "fund_detail": url("fund_detail", slug),
@@ -514,6 +520,13 @@ def _urls(o):
         "fonds_backoffice_dossier": url("fonds_backoffice_dossier", pk["submitted"]),
         "fonds_backoffice_dossier[draft]": url("fonds_backoffice_dossier", pk["draft"]),
         "fonds_backoffice_instruct": url("fonds_backoffice_instruct", pk["submitted"], "recevable"),
+        "fonds_backoffice_report": url("fonds_backoffice_report", o["report"].initiative_id),
+        "fonds_backoffice_report_decide": url(
+            "fonds_backoffice_report_decide", o["report"].initiative_id, "refuser"
+        ),
+        "fonds_backoffice_photo_hide": url(
+            "fonds_backoffice_photo_hide", o["report"].initiative_id, o["document"].pk
+        ),
         "votes_planning_sessions": url("votes_planning_sessions"),
         "themes:add": url("themes:add"),
         "quartiers:add": url("quartiers:add"),
@@ -584,6 +597,8 @@ def _post_data(o, people):
         },
         "accounts_role_revoke": {"reason": "Intrus"},
         "fonds_backoffice_instruct": {"recevable-reason": "Intrus"},
+        "fonds_backoffice_report_decide": {"refuser-reason": "Intrus"},
+        "fonds_backoffice_photo_hide": {"reason": "Intrus"},
         "accounts_staff_invitation_cancel": {},
         "themes:add": {"name": "Intrus"},
         "quartiers:add": {"name": "Intrus"},
@@ -607,26 +622,6 @@ def world(_module_demo, django_db_blocker):
 
 
 # --- asking --------------------------------------------------------------------------------
-
-
-def sign_in(client, user):
-    """Signed in as ``user`` (signed out for None), having confirmed the password just
-    now as allauth records it."""
-    from allauth.account.internal.flows.login import (
-        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
-        AUTHENTICATION_METHODS_SESSION_KEY,
-    )
-
-    client.logout()
-    if user is None:
-        return
-    client.force_login(user)
-    session = client.session
-    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": time.time(), "email": user.email, "reauthenticated": True}
-    ]
-    session.save()
 
 
 def answer(response):

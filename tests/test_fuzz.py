@@ -44,6 +44,7 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from tests.conftest import sign_in
 from tests.fonds.conftest import BUDGET, complete_fields, image_bytes, pdf_bytes
 
 pytestmark = [pytest.mark.django_db]
@@ -344,7 +345,6 @@ ROUTES = {
     "my_notifications": lambda o: [("author", {})],
     "report_file": lambda o: [("author", {"pk": o["granted"].pk})],
     "report_review": lambda o: [("instructor", {"pk": o["reported"].pk})],
-    "report_accept": lambda o: [("instructor", {"pk": o["reported"].pk})],
     "report_document": lambda o: [
         ("instructor", {"pk": o["reported"].pk, "document_pk": o["document"].pk})
     ],
@@ -383,6 +383,14 @@ ROUTES = {
     "fonds_backoffice_instruct": lambda o: [
         ("instructor", {"pk": o["submitted"].pk, "action": action})
         for action in ("completer", "recevable", "irrecevable")
+    ],
+    "fonds_backoffice_report": lambda o: [("instructor", {"pk": o["reported"].pk})],
+    "fonds_backoffice_report_decide": lambda o: [
+        ("instructor", {"pk": o["reported"].pk, "action": action})
+        for action in ("accepter", "completer", "refuser")
+    ],
+    "fonds_backoffice_photo_hide": lambda o: [
+        ("instructor", {"pk": o["reported"].pk, "document_pk": o["document"].pk})
     ],
     "votes_planning_sessions": lambda o: [("instructor", {})],
     "themes:add": lambda o: [("administrator", {})],
@@ -490,27 +498,6 @@ def _regex_groups(route):
 
 
 # -- signing in, and what a request may have written ----------------------------------------
-
-
-def sign_in(client, user):
-    """Signed in as ``user`` (or signed out for None), with a password confirmed just
-    now, so that the pages behind allauth's re-authentication answer for the person's
-    rights."""
-    from allauth.account.internal.flows.login import (
-        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
-        AUTHENTICATION_METHODS_SESSION_KEY,
-    )
-
-    client.logout()
-    if user is None:
-        return
-    client.force_login(user)
-    session = client.session
-    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": time.time(), "email": user.email, "reauthenticated": True}
-    ]
-    session.save()
 
 
 def _written_models():
@@ -1066,7 +1053,7 @@ def test_every_form_and_council_action(fuzz_world):
         "initiative_withdraw",
         "initiative_support",
         "report_file",
-        "report_accept",
+        "fonds_backoffice_report_decide",
         "fund_credit",
         "grant_payment",
         "grant_release",

@@ -91,8 +91,12 @@ TEMPLATES = [
                 "cms.context_processors.frame",
             ],
             # {% form_once %} in every form that writes (accounts.once); |long_date for
-            # dates written out (« 1er janvier »).
-            "builtins": ["accounts.templatetags.once", "accounts.templatetags.dates"],
+            # dates written out (« 1er janvier »); |euros for amounts (« 1 234,50 € »).
+            "builtins": [
+                "accounts.templatetags.once",
+                "accounts.templatetags.dates",
+                "fonds.templatetags.money",
+            ],
         },
     },
 ]

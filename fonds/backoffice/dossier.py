@@ -14,9 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 
-from accounts.audit import audit_by_system, audit_entries_for
 from accounts.errors import DomainError, PermissionDenied
-from fonds.models import BudgetLine, Initiative
+from fonds.models import BudgetLine, Initiative, Report
 from fonds.predicates import can_instruct
 from fonds.services import (
     initiative_declare_admissible,
@@ -25,29 +24,12 @@ from fonds.services import (
     submission_problems,
 )
 from fonds.services.initiatives import MAX_REASON
+from fonds.trail import dossier_history, grant_money, money_totals
 
 from .access import can_open_dossier, forbidden
+from .desk import may_handle_money
 
 Status = Initiative.Status
-
-# How each audited action on a dossier reads in its history.
-ACTION_LABELS = {
-    "fonds.initiative.create": _("Brouillon créé"),
-    "fonds.initiative.update": _("Dossier modifié"),
-    "fonds.initiative.budget": _("Budget modifié"),
-    "fonds.initiative.attach": _("Pièce jointe ajoutée"),
-    "fonds.initiative.detach": _("Pièce jointe retirée"),
-    "fonds.initiative.attachment_public": _("Pièce jointe rendue publique"),
-    "fonds.initiative.attachment_private": _("Pièce jointe rendue privée"),
-    "fonds.initiative.photo": _("Photo ajoutée"),
-    "fonds.initiative.submit": _("Dossier déposé"),
-    "fonds.initiative.request_completion": _("Compléments demandés"),
-    "fonds.initiative.admissible": _("Déclaré recevable"),
-    "fonds.initiative.inadmissible": _("Déclaré irrecevable"),
-    "fonds.initiative.withdraw": _("Retiré par son auteur"),
-}
-# Supports are counted on the dossier, not listed one by one in its history.
-HIDDEN_ACTIONS = {"fonds.initiative.support"}
 
 
 @dataclass(frozen=True)
@@ -130,18 +112,6 @@ def _dossier(pk):
     return initiative
 
 
-def _history(initiative):
-    return [
-        {
-            "entry": entry,
-            "by_system": audit_by_system(entry),
-            "label": ACTION_LABELS.get(entry.action, entry.action),
-            "reason": (entry.data or {}).get("reason", ""),
-        }
-        for entry in audit_entries_for(initiative).exclude(action__in=HIDDEN_ACTIONS)
-    ]
-
-
 def _budget(initiative):
     lines = list(initiative.budget_lines.all())
     expenses = [line for line in lines if line.kind == BudgetLine.Kind.EXPENSE]
@@ -172,6 +142,7 @@ def _render(request, initiative, *, failed_form=None):
             if failed_form is not None
             else [ReasonForm(action=action) for action in INSTRUCTION_ACTIONS.values()]
         )
+    money = grant_money(initiative)
     return TemplateResponse(
         request,
         "fonds/admin/dossier.html",
@@ -182,7 +153,11 @@ def _render(request, initiative, *, failed_form=None):
             "problems": submission_problems(initiative),
             "attachments": list(initiative.attachments.all()),
             "supports": initiative.supports.count(),
-            "history": _history(initiative),
+            "money": money,
+            "money_totals": money_totals(money),
+            "may_handle_money": may_handle_money(request.user, initiative),
+            "report": Report.objects.filter(initiative=initiative).first(),
+            "history": dossier_history(initiative, [item.grant for item in money]),
             "action_forms": forms_,
             # Shown apart when the dossier can no longer take the action that failed.
             "failed_form": failed_form if failed_form is not None and not may_instruct else None,

@@ -11,19 +11,35 @@ from .fund import MONEY
 
 class Report(models.Model):
     """The carrier's bilan after the action: what happened, who came, what was really
-    spent, with receipts and photos. Accepted by an instructor, it closes the dossier."""
+    spent, with receipts and photos. An instructor accepts it (what the grant did not pay
+    is released and the dossier closed), asks the carrier to complete it, or refuses it
+    (nothing is released until a decision says so)."""
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Déposé, en cours d'examen")
+        COMPLETION_ASKED = "completion_asked", _("À compléter par le porteur")
         ACCEPTED = "accepted", _("Accepté")
+        REFUSED = "refused", _("Refusé")
 
     initiative = models.OneToOneField(
         "fonds.Initiative", on_delete=models.PROTECT, related_name="report"
     )
     narrative = models.TextField(_("ce qui s'est passé"), max_length=10_000)
+    public_summary = models.TextField(
+        _("résumé public"),
+        max_length=1_000,
+        blank=True,
+        help_text=_("Publié sur la page de l'initiative, avec les photos."),
+    )
+    photos_consent = models.BooleanField(
+        _("les personnes photographiées ont donné leur accord"), default=False
+    )
     participants = models.PositiveIntegerField(_("nombre de participants"))
     actual_expenses = models.DecimalField(_("dépenses réelles (€)"), **MONEY)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    # The instructor's last message to the carrier: what to complete, or why refused.
+    review_reason = models.TextField(_("message de l'examen"), max_length=2_000, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
@@ -53,6 +69,8 @@ class ReportDocument(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     file = models.FileField(storage=private_storage, upload_to="bilans/%Y/")
     size = models.PositiveIntegerField()
+    # An instructor may take a photo off the public page, with the reason.
+    hidden_reason = models.CharField(_("motif du masquage"), max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:

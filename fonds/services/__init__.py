@@ -16,7 +16,14 @@ from .initiatives import (
 )
 from .quartiers import fund_create, quartier_create, theme_create
 from .referentials import fund_update, quartier_update, theme_update
-from .reports import report_accept, report_submit
+from .reports import (
+    report_accept,
+    report_ask_completion,
+    report_complete,
+    report_hide_photo,
+    report_refuse,
+    report_submit,
+)
 
 __all__ = [
     "fund_create",
@@ -37,6 +44,10 @@ __all__ = [
     "quartier_create",
     "quartier_update",
     "report_accept",
+    "report_ask_completion",
+    "report_complete",
+    "report_hide_photo",
+    "report_refuse",
     "report_submit",
     "submission_problems",
     "theme_create",

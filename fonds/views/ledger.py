@@ -1,4 +1,5 @@
 import csv
+import datetime
 import json
 import uuid
 
@@ -13,13 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.dates import long_date
 from accounts.errors import DomainError
 from accounts.forms import add_domain_error
 from accounts.predicates import is_administrator, is_instructor_of
 from fonds.forms import DateInput
-from fonds.ledger import canonical_content, ledger_credit, ledger_disburse, ledger_release
-from fonds.models import Fund, Grant, LedgerTransaction
-from fonds.money import format_euros, parse_amount
+from fonds.ledger import canonical_content, ledger_credit
+from fonds.models import Fund, LedgerTransaction
+from fonds.money import euros, parse_amount
 from fonds.selectors import funds_with_balances, grants_of, ledger_export_rows, ledger_rows
 
 PAGE_SIZE = 50
@@ -194,19 +196,58 @@ class AmountField(forms.CharField):
         return value
 
 
-class CreditForm(forms.Form):
-    amount = AmountField(label=gettext_lazy("Montant de l'enveloppe (€)"), max_length=20)
-    memo = forms.CharField(label=gettext_lazy("Libellé"), max_length=300, required=False)
+class LedgerActionForm(forms.Form):
+    """A staff action on the ledger. ``confirmation`` is what the confirmation step
+    shows, written out (amounts and dates in the page's language); ``warnings`` are what
+    the person must acknowledge before the posting (a box to tick)."""
+
     key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
+    def confirmation(self):
+        rows = []
+        for field in self.visible_fields():
+            value = self.cleaned_data.get(field.name)
+            if isinstance(field.field, AmountField):
+                value = euros(parse_amount(value))
+            elif isinstance(value, datetime.date):
+                value = long_date(value)
+            rows.append((field.label, value))
+        return rows
 
-class PaymentForm(forms.Form):
+    def warnings(self):
+        return []
+
+
+class CreditForm(LedgerActionForm):
+    amount = AmountField(label=gettext_lazy("Montant de l'enveloppe (€)"), max_length=20)
+    memo = forms.CharField(label=gettext_lazy("Libellé"), max_length=300, required=False)
+
+
+class GrantActionForm(LedgerActionForm):
+    """An action on a grant: the amount may not exceed what is still committed."""
+
+    def __init__(self, *args, grant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grant = grant
+
+    def clean_amount(self):
+        value = self.cleaned_data["amount"]
+        left = self.grant.account.balance
+        if parse_amount(value) > left:
+            raise forms.ValidationError(
+                _("Le montant dépasse ce qui reste engagé sur cette subvention : %(left)s.")
+                % {"left": euros(left)}
+            )
+        return value
+
+
+class PaymentForm(GrantActionForm):
     amount = AmountField(label=gettext_lazy("Montant versé (€)"), max_length=20)
     payment_reference = forms.CharField(
         label=gettext_lazy("Référence du paiement (mandat, virement)"), max_length=100
     )
     payment_date = forms.DateField(label=gettext_lazy("Date du paiement"), widget=DateInput())
-    key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    field_order = ["amount", "payment_reference", "payment_date"]
 
     def clean_payment_date(self):
         day = self.cleaned_data["payment_date"]
@@ -216,33 +257,92 @@ class PaymentForm(forms.Form):
             )
         return day
 
+    def warnings(self):
+        reference = (self.cleaned_data.get("payment_reference") or "").strip()
+        used = self.grant.transactions.filter(
+            kind=LedgerTransaction.Kind.DISBURSE, reference=reference
+        ).first()
+        if used is None:
+            return []
+        return [
+            _(
+                "Un paiement de %(amount)s porte déjà la référence « %(reference)s » sur cette "
+                "subvention (payé le %(date)s). S'agit-il bien d'un autre paiement ?"
+            )
+            % {
+                "amount": euros(used.amount),
+                "reference": reference,
+                "date": long_date(used.payment_date),
+            }
+        ]
 
-class ReleaseForm(forms.Form):
+
+class ReleaseForm(GrantActionForm):
     amount = AmountField(label=gettext_lazy("Montant libéré (€)"), max_length=20)
     memo = forms.CharField(label=gettext_lazy("Motif"), max_length=300)
-    key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    field_order = ["amount", "memo"]
 
 
-def _staff_action(request, *, form_class, allowed, post, title, back, summary, initial=None):
+def staff_action(
+    request,
+    *,
+    form_class,
+    allowed,
+    post,
+    title,
+    back,
+    summary,
+    initial=None,
+    form_kwargs=None,
+    template="fonds/ledger_action.html",
+    done=None,
+    key_prefix=None,
+):
+    """A form, a confirmation step (with what must be acknowledged), then the posting.
+    A refusal of the ledger is shown on the form and nothing is written. The same
+    confirmed form sent again (a double click, a reload) finds its posting written and
+    goes where the first one went."""
     if not allowed:
         raise Http404
-    form = form_class(request.POST or None, initial={"key": uuid.uuid4().hex, **(initial or {})})
-    confirming = False
+    done = done or _("L'opération est inscrite au grand livre.")
+    if key_prefix and request.method == "POST" and request.POST.get("confirmed") == "1":
+        key = request.POST.get("key", "")
+        if key and LedgerTransaction.objects.filter(idempotency_key=f"{key_prefix}-{key}").exists():
+            messages.success(request, done)
+            return redirect(back)
+    form = form_class(
+        request.POST or None,
+        initial={"key": uuid.uuid4().hex, **(initial or {})},
+        **(form_kwargs or {}),
+    )
+    confirming, warnings, unacknowledged = False, [], False
     if request.method == "POST" and form.is_valid():
-        if request.POST.get("confirmed") == "1":
+        warnings = form.warnings()
+        acknowledged = not warnings or request.POST.get("acknowledge") == "1"
+        if request.POST.get("confirmed") == "1" and acknowledged:
             try:
                 post(form.cleaned_data)
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                messages.success(request, _("L'opération est inscrite au grand livre."))
+                messages.success(request, done)
                 return redirect(back)
         else:
             confirming = True
+            unacknowledged = request.POST.get("confirmed") == "1"
     return render(
         request,
-        "fonds/ledger_action.html",
-        {"form": form, "title": title, "confirming": confirming, "back": back, "summary": summary},
+        template,
+        {
+            "form": form,
+            "title": title,
+            "confirming": confirming,
+            "confirmation": form.confirmation() if confirming else [],
+            "warnings": warnings,
+            "unacknowledged": unacknowledged,
+            "back": back,
+            "summary": summary,
+        },
     )
 
 
@@ -250,77 +350,19 @@ def _staff_action(request, *, form_class, allowed, post, title, back, summary, i
 @reauthentication_required
 def fund_credit(request, slug):
     fund = get_object_or_404(Fund.objects.select_related("quartier"), slug=slug)
-    return _staff_action(
+    return staff_action(
         request,
         form_class=CreditForm,
         allowed=is_administrator(request.user),
         title=_("Créditer l'enveloppe du fonds « %(fund)s »") % {"fund": fund},
         back=fund.get_absolute_url(),
         summary=[(_("Fonds"), str(fund))],
+        key_prefix="credit",
         post=lambda data: ledger_credit(
             actor=request.user,
             fund=fund,
             amount=data["amount"],
             memo=data["memo"],
             idempotency_key=f"credit-{data['key']}",
-        ),
-    )
-
-
-def _grant(request, pk):
-    grant = get_object_or_404(
-        Grant.objects.select_related("fund__quartier", "initiative", "account"), pk=pk
-    )
-    allowed = is_instructor_of(request.user, grant.fund.quartier_id) and (
-        grant.initiative.author_id != request.user.pk
-    )
-    summary = [
-        (_("Décision"), grant.decision_reference),
-        (_("Initiative"), grant.initiative.title),
-        (_("Reste engagé"), f"{format_euros(grant.account.balance)} €"),
-    ]
-    return grant, allowed, summary
-
-
-@login_required
-@reauthentication_required
-def grant_payment(request, pk):
-    grant, allowed, summary = _grant(request, pk)
-    return _staff_action(
-        request,
-        form_class=PaymentForm,
-        allowed=allowed,
-        title=_("Enregistrer un paiement"),
-        back=grant.fund.get_absolute_url(),
-        summary=summary,
-        initial={"payment_date": timezone.localdate()},
-        post=lambda data: ledger_disburse(
-            actor=request.user,
-            grant=grant,
-            amount=data["amount"],
-            payment_reference=data["payment_reference"],
-            payment_date=data["payment_date"],
-            idempotency_key=f"disburse-{data['key']}",
-        ),
-    )
-
-
-@login_required
-@reauthentication_required
-def grant_release(request, pk):
-    grant, allowed, summary = _grant(request, pk)
-    return _staff_action(
-        request,
-        form_class=ReleaseForm,
-        allowed=allowed,
-        title=_("Libérer le montant non dépensé"),
-        back=grant.fund.get_absolute_url(),
-        summary=summary,
-        post=lambda data: ledger_release(
-            actor=request.user,
-            grant=grant,
-            amount=data["amount"],
-            memo=data["memo"],
-            idempotency_key=f"release-{data['key']}",
         ),
     )

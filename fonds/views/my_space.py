@@ -47,6 +47,7 @@ def my_space(request):
                     "editable": initiative.status in Initiative.EDITABLE_STATUSES,
                     "withdrawable": initiative.status in Initiative.WITHDRAWABLE_STATUSES,
                     "report_due": initiative.status == Initiative.Status.GRANTED,
+                    "report": getattr(initiative, "report", None),
                 }
                 for initiative in initiatives
             ],

@@ -22,6 +22,7 @@ from fonds.predicates import (
 )
 from fonds.selectors import budget_totals, map_points, public_initiatives, timelines
 from fonds.services import initiative_support
+from fonds.trail import public_trail
 
 PAGE_SIZE = 20
 
@@ -56,8 +57,8 @@ def initiative_list(request):
 
 def initiative_detail(request, pk):
     initiative = get_object_or_404(
-        Initiative.objects.select_related("fund__quartier", "theme")
-        .prefetch_related("budget_lines", "attachments")
+        Initiative.objects.select_related("fund__quartier", "theme", "report")
+        .prefetch_related("budget_lines", "attachments", "report__documents")
         .annotate(support_count=Count("supports")),
         pk=pk,
     )
@@ -84,6 +85,7 @@ def initiative_detail(request, pk):
             "has_supported": user.is_authenticated
             and Support.objects.filter(initiative=initiative, user=user).exists(),
             "timeline": timelines([initiative])[initiative.pk] if author else [],
+            "trail": public_trail(initiative),
             "points": map_points(Initiative.objects.filter(pk=initiative.pk)),
             **map_context(request),
         },

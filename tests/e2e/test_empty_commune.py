@@ -3,8 +3,10 @@ leave, nothing else — done through the pages only: the administrator sets up t
 commune, a quartier, its fund, its council and an instructor; a resident submits an
 initiative; the instructor admits it; the maire de quartier plans, convenes and holds
 the session on a phone; the council votes; the decision is published; the grant is
-paid; the bilan is accepted and what was not spent goes back to the fund. axe-core
-checks every page; admin pages at 1280 px, council pages at 360 px."""
+paid; the instructor asks for more in the bilan, the resident completes it, the bilan
+is accepted and what was not spent goes back to the fund, which the initiative's page
+shows. axe-core checks every page; admin pages at 1280 px, council pages and the
+money's public trail at 360 px."""
 
 import datetime
 import io
@@ -488,17 +490,27 @@ def test_a_commune_from_an_empty_database(new_context, screenshot, monkeypatch, 
     grants.get_by_role("link", name=f"Paiement — {reference}").click()
     reauthenticate_if_asked(instructor)
     expect(instructor.get_by_role("heading", level=1)).to_have_text("Enregistrer un paiement")
-    instructor.get_by_label(re.compile(r"^Montant versé")).fill("800")
-    instructor.get_by_label(re.compile(r"^Référence du paiement")).fill("Mandat 2026-0412")
-    expect(instructor.get_by_label(re.compile(r"^Date du paiement"))).to_have_value(
+    instructor.get_by_label(re.compile(r"Montant versé")).fill("800")
+    instructor.get_by_label(re.compile(r"Référence du paiement")).fill("Mandat 2026-0412")
+    expect(instructor.get_by_label(re.compile(r"Date du paiement"))).to_have_value(
         today.isoformat()
     )
     instructor.get_by_role("button", name="Vérifier avant d'inscrire").click()
-    expect(instructor.get_by_role("heading", name="Confirmez l'opération")).to_be_visible()
+    confirmation = instructor.locator("#confirmation")
+    expect(confirmation).to_contain_text("800,00 €")
+    expect(confirmation).to_contain_text(f"{today.day} ")
     screenshot(instructor, "20-paiement-confirmation")
     instructor.get_by_role("button", name="Confirmer et inscrire au grand livre").click()
-    expect(instructor.locator(".messages")).to_contain_text("inscrite au grand livre")
-    expect(grants.locator("tr", has_text=reference)).to_contain_text("800,00 €")
+    expect(instructor.locator(".messages")).to_contain_text("inscrit au grand livre")
+    # Back at the dossier's desk: its money and its history, in words.
+    money = instructor.locator("#dossier-money")
+    expect(money).to_contain_text("1 000,00 €")
+    expect(money).to_contain_text("800,00 €")
+    expect(instructor.locator("#dossier-history")).to_contain_text(
+        f"Décision publiée : subvention de 1 000,00 € ({reference})"
+    )
+    expect(instructor.locator("#dossier-history")).to_contain_text("Paiement de 800,00 €")
+    desk_url = instructor.url
 
     # The resident files the bilan: 950 € spent, with a receipt.
     resident.goto("/mon-espace/")
@@ -518,21 +530,66 @@ def test_a_commune_from_an_empty_database(new_context, screenshot, monkeypatch, 
     resident.get_by_role("button", name="Déposer le bilan").click()
     expect(resident.locator(".messages")).to_contain_text("Votre bilan est déposé")
 
+    # The instructor asks for more from the desk; the resident completes it from « Mon
+    # espace ».
+    # On a phone too: the review page is read at 360 px.
+    instructor.set_viewport_size(NARROW)
+    instructor.goto(desk_url)
+    instructor.get_by_role("link", name="Examiner le bilan").click()
+    expect(instructor).to_have_url(re.compile(rf"/cms/dossiers/{initiative_id}/bilan/$"))
+    expect(instructor.locator("main")).to_contain_text("950,00 €")
+    reason = instructor.get_by_label("Ce qui manque au bilan")
+    reason.fill("Il manque le résumé public pour la page de l'initiative.")
+    tab_to(
+        instructor, instructor.get_by_role("button", name="Demander des compléments au porteur")
+    ).press("Enter")
+    reauthenticate_if_asked(instructor)
+    expect(instructor.locator(".messages")).to_contain_text("prié de compléter")
+    expect(instructor.locator("#report-status")).to_have_text("À compléter par le porteur")
+    screenshot(instructor, "22-bilan-complements-360")
+    instructor.set_viewport_size(WIDE)
+
+    resident.goto("/mon-espace/")
+    card = resident.locator(".card", has_text=TITLE)
+    expect(card).to_contain_text("compléter votre bilan")
+    card.get_by_role("link", name=re.compile("^Compléter le bilan")).click()
+    expect(resident.locator("#completion-asked")).to_contain_text("Il manque le résumé public")
+    resident.get_by_label("Résumé public (facultatif)").fill(
+        "Douze bacs potagers au lavoir, plantés avec l'école et les voisins."
+    )
+    resident.get_by_role("button", name="Envoyer le bilan complété").click()
+    expect(resident.locator(".messages")).to_contain_text("Votre bilan est complété")
+
     # The instructor accepts it: the 200 € not paid go back to the fund, the dossier
     # is closed.
     instructor.reload()
-    grants.get_by_role("link", name=f"Bilan — {reference}").click()
-    expect(instructor).to_have_url(re.compile(rf"/initiatives/{initiative_id}/bilan/examen/$"))
-    expect(instructor.locator("main")).to_contain_text("950,00 €")
+    expect(instructor.locator("#report-status")).to_have_text("Déposé, en cours d'examen")
     expect(instructor.locator("main")).to_contain_text("200,00 €")
-    instructor.get_by_role("button", name="Accepter le bilan et clôturer").click()
+    instructor.get_by_role("button", name="Accepter le bilan…").click()
+    reauthenticate_if_asked(instructor)
+    expect(instructor.locator("#accept-confirmation")).to_contain_text("200,00 €")
+    screenshot(instructor, "22-bilan-confirmation")
+    tab_to(
+        instructor, instructor.get_by_role("button", name="Confirmer : accepter et clôturer")
+    ).press("Enter")
+    reauthenticate_if_asked(instructor)
     expect(instructor.locator(".messages")).to_contain_text("Bilan accepté")
-    expect(instructor.locator("main .badge")).to_have_text("Accepté")
+    expect(instructor.locator("#dossier-money")).to_contain_text("200,00 €")
     screenshot(instructor, "22-bilan-accepte")
 
     # 7. What anyone can check: the dossier, the fund, its ledger, the sessions.
     visitor.goto(f"/initiatives/{initiative_id}/")
     expect(visitor.locator(".card__meta")).to_contain_text("Réalisée, bilan accepté")
+    # Where each euro went, on a phone: granted, paid, given back, and the bilan.
+    visitor.set_viewport_size(NARROW)
+    trail = visitor.get_by_role("region", name="Où va l'argent")
+    expect(trail.locator("#trail-totals")).to_contain_text("1 000,00 €")
+    expect(trail).to_contain_text("Versement de 800,00 € au porteur")
+    expect(trail).to_contain_text("200,00 € non dépensés rendus au fonds du quartier")
+    expect(trail).to_contain_text("Douze bacs potagers au lavoir, plantés avec l'école")
+    tab_to(visitor, trail.get_by_role("link", name=f"décision {reference}"))
+    screenshot(visitor, "23-trace-de-l-argent-360")
+    visitor.set_viewport_size(WIDE)
     visitor.goto(f"/fonds/{FUND_SLUG}/")
     figures = fund_figures(visitor)
     assert figures == {

@@ -301,7 +301,7 @@ def test_dossier_shows_the_whole_dossier(client, people, full_dossier):
     assert response.context["supports"] == 1
     assert response.context["problems"] == []
     assert "remplit à ce jour toutes les règles" in html
-    labels = [item["label"] for item in response.context["history"]]
+    labels = [item.label for item in response.context["history"]]
     assert "Dossier déposé" in labels
     assert "Pièce jointe ajoutée" in labels
 

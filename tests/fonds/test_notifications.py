@@ -179,7 +179,7 @@ def test_a_bilan_tells_the_instructors(
         )
     [message] = _to(instructor.email)
     assert message.subject.startswith("Bilan déposé")
-    assert f"{SITE}/initiatives/{granted.pk}/bilan/examen/" in _links(message)
+    assert f"{SITE}/cms/dossiers/{granted.pk}/bilan/" in _links(message)
     assert _to(people["other_instructor"].email) == []
 
 

@@ -12,6 +12,7 @@ from accounts.models import AuditEntry
 from fonds.ledger import fund_balances, ledger_commit, ledger_credit, ledger_disburse
 from fonds.models import Initiative, Report, ReportDocument
 from fonds.services import report_accept, report_submit
+from tests.conftest import sign_in
 from tests.system import SYSTEM
 
 from .conftest import image_bytes, pdf_bytes
@@ -159,9 +160,17 @@ def test_bilan_pages(client, granted, people):
     client.force_login(people["resident"])
     assert client.get(url).status_code == 404
     assert client.get(f"/initiatives/{granted.pk}/bilan/examen/").status_code == 404
-    client.force_login(people["instructor"])
+    sign_in(client, people["instructor"])
     page = client.get(f"/initiatives/{granted.pk}/bilan/examen/").content.decode()
-    assert "Accepter le bilan" in page
-    assert client.post(f"/initiatives/{granted.pk}/bilan/accepter/").status_code == 302
+    assert f"/cms/dossiers/{granted.pk}/bilan/" in page
+    desk = client.get(f"/cms/dossiers/{granted.pk}/bilan/").content.decode()
+    assert "Accepter le bilan" in desk
+    # First the amount acceptance releases, then the acceptance.
+    asked = client.post(f"/cms/dossiers/{granted.pk}/bilan/accepter/").content.decode()
+    assert "Accepter ce bilan libère 1\u202f000,00\u00a0€ au profit du fonds" in asked
+    report.refresh_from_db()
+    assert report.status == "submitted"
+    done = client.post(f"/cms/dossiers/{granted.pk}/bilan/accepter/", {"confirmed": "1"})
+    assert done.status_code == 302
     report.refresh_from_db()
     assert report.status == "accepted"

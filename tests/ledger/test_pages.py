@@ -133,8 +133,8 @@ def test_a_fund_page_shows_its_figures_grants_and_head(client, story, people):
     assert f"/fonds/{fund.slug}/crediter/" in text(client.get(f"/fonds/{fund.slug}/"))
     client.force_login(people["instructor"])
     html = text(client.get(f"/fonds/{fund.slug}/"))
-    assert f"/subventions/{grant.pk}/paiement/" in html
-    assert f"/subventions/{grant.pk}/liberation/" in html
+    assert f"/cms/subventions/{grant.pk}/paiement/" in html
+    assert f"/cms/subventions/{grant.pk}/liberation/" in html
     assert client.get("/fonds/nulle-part/").status_code == 404
 
 
@@ -341,6 +341,15 @@ def fresh_login(client, user):
     assert response.status_code == 302, response.content.decode()[:500]
 
 
+def shows_field_error(html, field, message):
+    """The field's error on a site form (beside the field) or at the desk in /cms/ (the
+    error summary's link to the field)."""
+    return (
+        f'<p class="field__error" id="id_{field}_error">{message}</p>' in html
+        or re.search(rf'<a href="#id_{field}">[^<]*: {re.escape(message)}</a>', html) is not None
+    )
+
+
 def hidden_key(html):
     return re.search(r'name="key" value="([0-9a-f]{32})"', html).group(1)
 
@@ -354,8 +363,8 @@ def test_staff_actions_need_a_recent_login(client, story, people):
     before = transactions()
     urls = [
         f"/fonds/{fund.slug}/crediter/",
-        f"/subventions/{grant.pk}/paiement/",
-        f"/subventions/{grant.pk}/liberation/",
+        f"/cms/subventions/{grant.pk}/paiement/",
+        f"/cms/subventions/{grant.pk}/liberation/",
     ]
     for url in urls:
         assert client.get(url)["Location"].startswith("/comptes/login/")
@@ -416,7 +425,7 @@ def test_crediting_a_fund_is_confirmed_then_written_once(client, story, people):
 def test_a_payment_and_a_release_are_confirmed_then_written_once(client, story, people):
     grant = story["grant"]  # 150,08 € still committed
     fresh_login(client, people["instructor"])
-    url = f"/subventions/{grant.pk}/paiement/"
+    url = f"/cms/subventions/{grant.pk}/paiement/"
     key = hidden_key(text(client.get(url)))
     paid_on = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
     data = {"amount": "100,08", "payment_reference": "MANDAT-77", "payment_date": paid_on}
@@ -435,7 +444,7 @@ def test_a_payment_and_a_release_are_confirmed_then_written_once(client, story, 
     )
     assert transactions() == before + 1
 
-    url = f"/subventions/{grant.pk}/liberation/"
+    url = f"/cms/subventions/{grant.pk}/liberation/"
     key = hidden_key(text(client.get(url)))
     data = {"amount": "50", "memo": "Projet terminé", "key": key}
     assert CONFIRMING in text(client.post(url, data))
@@ -446,27 +455,37 @@ def test_a_payment_and_a_release_are_confirmed_then_written_once(client, story, 
     assert LedgerAccount.objects.get(grant=grant).balance == 0
 
 
-def test_people_without_the_right_role_get_a_404(client, story, people):
+def test_people_without_the_right_role_are_refused_and_nothing_is_written(client, story, people):
+    """Not found for people who reach the desk but not this grant; sent to the login
+    page (the desk is the admin's) for people who have no desk."""
     fund, grant = story["fund"], story["grant"]
     credit_url = f"/fonds/{fund.slug}/crediter/"
-    grant_urls = [f"/subventions/{grant.pk}/paiement/", f"/subventions/{grant.pk}/liberation/"]
+    grant_urls = [
+        f"/cms/subventions/{grant.pk}/paiement/",
+        f"/cms/subventions/{grant.pk}/liberation/",
+    ]
     own = grant_for(make_initiative(fund, people["instructor"], "100.00"), "100.00")
     before = transactions()
     cases = [
-        ("resident", [credit_url, *grant_urls]),
-        ("author", [credit_url, *grant_urls]),
-        ("other_instructor", [credit_url, *grant_urls]),
-        ("instructor", [credit_url, f"/subventions/{own.pk}/paiement/"]),
-        ("chair", grant_urls),
-        ("administrator", grant_urls),
+        ("resident", [credit_url], grant_urls),
+        ("author", [credit_url], grant_urls),
+        ("other_instructor", [credit_url, *grant_urls], []),
+        ("instructor", [credit_url, f"/cms/subventions/{own.pk}/paiement/"], []),
+        ("chair", [], grant_urls),
+        ("administrator", grant_urls, []),
     ]
-    for name, urls in cases:
+    data = {"amount": "1", "key": "f" * 32, "confirmed": "1", "memo": "x"}
+    for name, not_found, no_desk in cases:
         fresh_login(client, people[name])
-        for url in urls:
+        for url in not_found:
             assert client.get(url).status_code == 404, (name, url)
-            data = {"amount": "1", "key": "f" * 32, "confirmed": "1", "memo": "x"}
             assert client.post(url, data).status_code == 404, (name, url)
-    assert client.get("/subventions/999999/paiement/").status_code == 404
+        for url in no_desk:
+            for response in (client.get(url), client.post(url, data)):
+                assert response.status_code == 302, (name, url)
+                assert response["Location"].startswith("/comptes/login/"), (name, url)
+    fresh_login(client, people["instructor"])
+    assert client.get("/cms/subventions/999999/paiement/").status_code == 404
     assert transactions() == before
 
 
@@ -486,8 +505,8 @@ def test_bad_amounts_show_a_french_error_and_write_nothing(client, story, people
     forged; on every staff form."""
     fund, grant = story["fund"], story["grant"]
     forms = [
-        (people["instructor"], f"/subventions/{grant.pk}/paiement/"),
-        (people["instructor"], f"/subventions/{grant.pk}/liberation/"),
+        (people["instructor"], f"/cms/subventions/{grant.pk}/paiement/"),
+        (people["instructor"], f"/cms/subventions/{grant.pk}/liberation/"),
         (people["administrator"], f"/fonds/{fund.slug}/crediter/"),
     ]
     before = ledger_state()
@@ -504,16 +523,19 @@ def test_bad_amounts_show_a_french_error_and_write_nothing(client, story, people
             response = client.post(url, {**data, **step})
             assert response.status_code == 200
             html = text(response)
-            assert f'<p class="field__error" id="id_amount_error">{message}</p>' in html, url
+            assert shows_field_error(html, "amount", message), url
             assert CONFIRMING not in html
     assert ledger_state() == before
 
 
-def test_more_than_committed_is_refused_when_confirmed(client, story, people):
+def test_more_than_committed_is_refused_before_the_confirmation(client, story, people):
     grant = story["grant"]
     fresh_login(client, people["instructor"])
     before = ledger_state()
-    for url in (f"/subventions/{grant.pk}/paiement/", f"/subventions/{grant.pk}/liberation/"):
+    for url in (
+        f"/cms/subventions/{grant.pk}/paiement/",
+        f"/cms/subventions/{grant.pk}/liberation/",
+    ):
         data = {
             "amount": "150,09",
             "payment_reference": "MANDAT-78",
@@ -521,18 +543,40 @@ def test_more_than_committed_is_refused_when_confirmed(client, story, people):
             "memo": "Motif",
             "key": hidden_key(text(client.get(url))),
         }
-        # The balance can change until the posting: the ledger checks it at the end.
-        assert CONFIRMING in text(client.post(url, data))
-        html = text(client.post(url, {**data, "confirmed": "1"}))
-        assert "La subvention n'a plus que 150,08 € engagés ; 150,09 € demandés." in html
-        assert CONFIRMING not in html
+        message = "Le montant dépasse ce qui reste engagé sur cette subvention : 150,08 €."
+        for step in ({}, {"confirmed": "1"}):
+            html = text(client.post(url, {**data, **step}))
+            assert shows_field_error(html, "amount", message), url
+            assert CONFIRMING not in html
+    assert ledger_state() == before
+
+
+def test_the_ledger_still_refuses_what_became_too_much_after_the_confirmation(story, people):
+    """Between the confirmation and the posting another payment may land: the ledger
+    checks the balance at the end, under its lock."""
+    from fonds.ledger import LedgerError, ledger_disburse
+
+    grant = story["grant"]
+    before = ledger_state()
+    with pytest.raises(LedgerError) as refused:
+        ledger_disburse(
+            actor=people["instructor"],
+            grant=grant,
+            amount="150,09",
+            payment_reference="MANDAT-78",
+            payment_date=timezone.localdate(),
+            idempotency_key="too-much",
+        )
+    assert "La subvention n'a plus que 150,08 € engagés ; 150,09 € demandés." in str(
+        refused.value.message
+    )
     assert ledger_state() == before
 
 
 def test_a_future_payment_date_or_no_reference_is_refused_on_the_form(client, story, people):
     grant = story["grant"]
     fresh_login(client, people["instructor"])
-    url = f"/subventions/{grant.pk}/paiement/"
+    url = f"/cms/subventions/{grant.pk}/paiement/"
     key = hidden_key(text(client.get(url)))
     before = ledger_state()
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
@@ -557,7 +601,7 @@ def test_a_future_payment_date_or_no_reference_is_refused_on_the_form(client, st
         )
     )
     assert CONFIRMING not in html
-    assert '<p class="field__error" id="id_payment_reference_error">Champ requis.</p>' in html
+    assert shows_field_error(html, "payment_reference", "Champ requis.")
     assert ledger_state() == before
 
 
