@@ -1,6 +1,7 @@
 """Bilans: after the action the carrier reports what happened and what was spent, with
-a receipt; the instructor accepts the bilan, which closes the dossier and releases
-what the grant did not pay."""
+a receipt (and a photo the public may see when the action went as planned); the
+instructor accepts the bilan, which closes the dossier and releases what the grant did
+not pay."""
 
 import functools
 import io
@@ -25,6 +26,11 @@ NARRATIVES = {
     ),
 }
 
+SUMMARIES = {
+    True: "{participants} habitants réunis ; l'action a eu lieu comme prévu.",
+    False: "{participants} habitants réunis ; du matériel prêté a réduit les dépenses.",
+}
+
 
 @functools.cache
 def _receipt_pdf():
@@ -39,6 +45,25 @@ def _receipt_pdf():
 
 def _receipt():
     return SimpleUploadedFile("facture.pdf", _receipt_pdf(), "application/pdf")
+
+
+@functools.cache
+def _photo_jpeg():
+    """A drawing of the day: a green field, a sun, a row of stalls."""
+    photo = Image.new("RGB", (640, 400), "#9fd3f0")
+    draw = ImageDraw.Draw(photo)
+    draw.rectangle((0, 260, 640, 400), fill="#5a9e4b")
+    draw.ellipse((500, 30, 580, 110), fill="#f6c945")
+    for left in range(40, 600, 140):
+        draw.rectangle((left, 190, left + 100, 270), fill="#c0504d")
+        draw.polygon([(left - 10, 190), (left + 50, 150), (left + 110, 190)], fill="#f2f2f2")
+    buffer = io.BytesIO()
+    photo.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def _photo():
+    return SimpleUploadedFile("photo.jpg", _photo_jpeg(), "image/jpeg")
 
 
 def bilan_submit(world, key, spent):
@@ -58,6 +83,10 @@ def bilan_submit(world, key, spent):
         participants=participants,
         actual_expenses=(expenses * share).quantize(Decimal("0.01")),
         receipts=[_receipt()],
+        # The bilans of actions done as planned come with a photo the public may see.
+        photos=[_photo()] if share == 1 else [],
+        public_summary=SUMMARIES[share == 1].format(participants=participants),
+        photos_consent=share == 1,
     )
 
 
