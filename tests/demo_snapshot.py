@@ -30,10 +30,11 @@ class TableCopy:
     """Every table the application has, copied into a schema of its own with the columns
     one may write (not the generated ones); ``restore`` puts them back."""
 
-    def __init__(self, schema, tables, columns):
+    def __init__(self, schema, tables, columns, sequences):
         self.schema = schema
         self.tables = tables
         self.columns = columns
+        self.sequences = sequences
 
     @classmethod
     def take(cls, schema):
@@ -56,12 +57,13 @@ class TableCopy:
                 f"CREATE TABLE {schema}.{_quoted(table)} AS "
                 f"SELECT {names} FROM public.{_quoted(table)}"
             )
-        return cls(schema, tables, columns)
+        return cls(schema, tables, columns, _sequences(tables))
 
     def restore(self):
-        """Empties the application's tables and puts the copied rows back; each sequence
-        then follows its table's largest id. Sequences are not transactional: after a
-        rollback they stay ahead of the rows, never behind."""
+        """Empties the application's tables and puts the copied rows back. Each sequence
+        then stands past its table's largest id and never goes back: sequences are not
+        transactional, and rows written before a rolled-back restore may have taken ids
+        beyond the copy's (the pages a transactional test's flush writes again)."""
         from django.contrib.contenttypes.models import ContentType
 
         for statement in connection.ops.sql_flush(
@@ -74,13 +76,12 @@ class TableCopy:
                 f"INSERT INTO public.{_quoted(table)} ({names}) OVERRIDING SYSTEM VALUE "
                 f"SELECT {names} FROM {self.schema}.{_quoted(table)}"
             )
-        models = [
-            model
-            for model in _models()
-            if model._meta.db_table in self.tables and not model._meta.proxy
-        ]
-        for statement in connection.ops.sequence_reset_sql(no_style(), models):
-            as_owner(statement)
+        for table, column, sequence in self.sequences:
+            as_owner(
+                f"SELECT setval('{sequence}', GREATEST("
+                f"(SELECT COALESCE(MAX({_quoted(column)}), 0) FROM public.{_quoted(table)}), "
+                f"COALESCE(pg_sequence_last_value('{sequence}'), 0), 1))"
+            )
         ContentType.objects.clear_cache()
 
 
@@ -108,7 +109,18 @@ class DemoSnapshot:
         return copy.deepcopy(self.data)
 
 
-def _models():
-    from django.apps import apps
-
-    return apps.get_models(include_auto_created=True)
+def _sequences(tables):
+    """(table, column, sequence) for every column of ``tables`` a sequence numbers."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.relname, a.attname, quote_ident(n.nspname) || '.' || quote_ident(s.relname) "
+            "FROM pg_depend d "
+            "JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' "
+            "JOIN pg_class t ON t.oid = d.refobjid "
+            "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid "
+            "JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "WHERE n.nspname = 'public' AND d.deptype IN ('a', 'i')"
+        )
+        rows = cursor.fetchall()
+    wanted = set(tables)
+    return sorted(row for row in rows if row[0] in wanted)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import RoleAssignment, User
 from accounts.predicates import is_council_member_of, is_instructor_of
 from accounts.services import role_revoke
-from fonds.models import Initiative, Report
+from fonds.models import Initiative, Report, ReportDocument
 from fonds.services import initiative_attach, initiative_set_photo
 from tests.fonds.conftest import image_bytes, pdf_bytes
 from votes.models import AgendaItem, Mandate, Session
@@ -35,7 +35,7 @@ def _upload(name, data, content_type):
 @pytest.fixture
 def private_urls(demo):
     """Every private page of the first quartier (Bellevue): a draft dossier with an
-    attachment and a photo, an inadmissible dossier, a bilan and its document, the
+    attachment and a photo, an inadmissible dossier, a bilan and its receipt, the
     session open today with its agenda item and unsigned minutes."""
     resident = User.objects.get(email=RESIDENT)
     draft = Initiative.objects.filter(
@@ -54,7 +54,7 @@ def private_urls(demo):
         fund__quartier__slug="bellevue", status=Initiative.Status.INADMISSIBLE
     ).first()
     report = Report.objects.filter(initiative__fund__quartier__slug="bellevue").first()
-    document = report.documents.first()
+    document = report.documents.filter(kind=ReportDocument.Kind.RECEIPT).first()
     session = Session.objects.get(council__quartier__slug="bellevue", status=Session.Status.OPEN)
     item = AgendaItem.objects.filter(session=session).first()
     return {
