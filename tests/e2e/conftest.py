@@ -3,10 +3,13 @@ page a test visits. Any WCAG 2.1 A/AA violation fails the test."""
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -215,9 +218,26 @@ def open_menu(page):
         expect(toggle).to_have_attribute("aria-expanded", "true")
 
 
+def last_link(pattern, to):
+    """The path of the last link matching ``pattern`` in an email sent to ``to``: the
+    emails name the public address (SITE_URL), the browser uses the live server."""
+    for message in reversed(mail.outbox):
+        if to in message.to:
+            found = re.search(pattern, message.body)
+            if found:
+                return urlsplit(found.group(0)).path
+    raise AssertionError(f"No email to {to} with a link matching {pattern!r}.")
+
+
+def labelled(page, text):
+    """The field whose label reads ``text``, its required mark (« * ») aside: a field
+    apart from those whose label only begins the same way."""
+    return page.get_by_label(re.compile(rf"^\s*{re.escape(text)}\s*\*?\s*$"))
+
+
 def log_in(page, email, path, password=PASSWORD):
     """Go to ``path`` (which asks for a login) and log in through the allauth form."""
     page.goto(path)
     page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Mot de passe :").fill(password)
-    page.get_by_role("button", name="Connexion").click()
+    labelled(page, "Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()

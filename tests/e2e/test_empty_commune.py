@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import labelled, last_link
 from tests.fonds.conftest import pdf_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,23 +51,12 @@ COUNCILLORS = [CHAIR, VICE, MEMBER, PROXY_GIVER, ABSENT]
 # Helpers ---------------------------------------------------------------------------------
 
 
-def last_link(pattern, to):
-    """The path of the last link matching ``pattern`` in an email sent to ``to``: the
-    emails name the public address (SITE_URL), the browser uses the live server."""
-    for message in reversed(mail.outbox):
-        if to in message.to:
-            found = re.search(pattern, message.body)
-            if found:
-                return urlsplit(found.group(0)).path
-    raise AssertionError(f"No email to {to} with a link matching {pattern!r}.")
-
-
 def log_in(page, email, path, password=PASSWORD):
     """Go to ``path``, which asks for a login, and log in with the keyboard."""
     page.goto(path)
     expect(page).to_have_url(re.compile(r"/comptes/login/"))
     page.get_by_label("E-mail").fill(email)
-    field = page.get_by_label("Mot de passe :")
+    field = labelled(page, "Mot de passe")
     field.fill(password)
     field.press("Enter")
 
@@ -88,9 +78,9 @@ def sign_up(page, email, display_name=""):
     name in the profile."""
     page.goto("/comptes/signup/")
     page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Mot de passe :", exact=True).fill(PASSWORD)
+    labelled(page, "Mot de passe").fill(PASSWORD)
     page.get_by_label("Mot de passe (confirmation)").fill(PASSWORD)
-    page.get_by_role("button", name="Création de compte").click()
+    page.get_by_role("button", name="Créer mon compte").click()
     page.goto(last_link(r"https?://\S+/comptes/confirm-email/\S+/", email))
     page.get_by_role("button", name="Confirmer").click()
     if display_name:
@@ -268,7 +258,7 @@ def test_a_commune_from_an_empty_database(new_context, screenshot, monkeypatch, 
     resident.goto("/")
     resident.get_by_role("link", name="Créer un compte").first.click()
     resident.get_by_label("E-mail").fill(RESIDENT)
-    resident.get_by_label("Mot de passe :", exact=True).fill(PASSWORD)
+    labelled(resident, "Mot de passe").fill(PASSWORD)
     confirmation = resident.get_by_label("Mot de passe (confirmation)")
     confirmation.fill(PASSWORD)
     confirmation.press("Enter")

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 
-from .conftest import open_menu
+from .conftest import labelled, open_menu
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,9 +56,9 @@ def test_resident_signs_up_confirms_and_fills_profile(demo_site, page, screensho
     page.goto("/")
     page.get_by_role("link", name="Créer un compte").first.click()
     page.get_by_label("E-mail").fill("lea.nguyen@example.org")
-    page.get_by_label("Mot de passe :", exact=True).fill(PASSWORD)
+    labelled(page, "Mot de passe").fill(PASSWORD)
     page.get_by_label("Mot de passe (confirmation)").fill(PASSWORD)
-    page.get_by_role("button", name="Création de compte").click()
+    page.get_by_role("button", name="Créer mon compte").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Vérifiez votre adresse")
 
     assert len(mail.outbox) == 1
@@ -81,16 +81,16 @@ def test_resident_signs_up_confirms_and_fills_profile(demo_site, page, screensho
     page.get_by_role("button", name="Se déconnecter").click()
     page.get_by_role("link", name="Se connecter").click()
     page.get_by_label("E-mail").fill("lea.nguyen@example.org")
-    page.get_by_label("Mot de passe :").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
+    labelled(page, "Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("link", name="Mon profil")).to_be_visible()
 
 
 def test_bad_login_shows_a_clear_error(demo_site, page):
     page.goto("/comptes/login/")
     page.get_by_label("E-mail").fill("habitante@demo.fonds-quartiers.fr")
-    page.get_by_label("Mot de passe :").fill("pas-le-bon")
-    page.get_by_role("button", name="Connexion").click()
+    labelled(page, "Mot de passe").fill("pas-le-bon")
+    page.get_by_role("button", name="Se connecter").click()
     expect(page.locator("main")).to_contain_text("le mot de passe sont incorrects")
 
 
@@ -98,7 +98,7 @@ def test_administrator_logs_in_and_reaches_the_admin(demo_site, page):
     page.goto("/cms/")
     expect(page).to_have_url(re.compile(r"/comptes/login/"))
     page.get_by_label("E-mail").fill("admin@demo.fonds-quartiers.fr")
-    page.get_by_label("Mot de passe :").fill("demo-quartiers")
-    page.get_by_role("button", name="Connexion").click()
+    labelled(page, "Mot de passe").fill("demo-quartiers")
+    page.get_by_role("button", name="Se connecter").click()
     expect(page).to_have_url(re.compile(r"/cms/$"))
     expect(page.locator("body")).to_contain_text("Fonds des quartiers")

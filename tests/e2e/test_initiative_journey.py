@@ -18,7 +18,7 @@ from fonds.services import fund_create, quartier_create, theme_create
 from tests.fonds.conftest import pdf_bytes
 from tests.system import SYSTEM
 
-from .conftest import PASSWORD, header_link, log_in, verified_user
+from .conftest import PASSWORD, header_link, labelled, log_in, verified_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,9 +68,9 @@ def test_resident_submits_instructor_asks_completion_then_admits(
     resident.goto("/")
     header_link(resident, "Créer un compte").click()
     resident.get_by_label("E-mail").fill("nora.benali@example.org")
-    resident.get_by_label("Mot de passe :", exact=True).fill(PASSWORD)
+    labelled(resident, "Mot de passe").fill(PASSWORD)
     resident.get_by_label("Mot de passe (confirmation)").fill(PASSWORD)
-    resident.get_by_role("button", name="Création de compte").click()
+    resident.get_by_role("button", name="Créer mon compte").click()
     link = re.search(r"https?://\S+/comptes/confirm-email/\S+/", mail.outbox[-1].body).group(0)
     resident.goto(link)
     resident.get_by_role("button", name="Confirmer").click()
