@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -56,6 +57,7 @@ PROJECT_FIELDS = (
     "expected_participants",
 )
 BLANK_BUDGET_ROWS = 3
+MAX_BUDGET_LINES = BudgetFormSet.max_num
 
 
 def _render(request, step, context):
@@ -138,18 +140,33 @@ def _project_step(request, initiative):
     return _fields_step(request, initiative, "projet", ProjectForm, PROJECT_FIELDS)
 
 
+def _blank_rows(request, filled):
+    """How many empty lines the budget step shows: three, or more once « Ajouter une
+    ligne » asked for them, never beyond the form's maximum."""
+    try:
+        wanted = int(request.GET.get("vides", BLANK_BUDGET_ROWS))
+    except ValueError:
+        wanted = BLANK_BUDGET_ROWS
+    return max(1, min(wanted, MAX_BUDGET_LINES - filled))
+
+
 def _budget_step(request, initiative):
     lines = [
         {"kind": line.kind, "label": line.label, "amount": f"{line.amount:.2f}".replace(".", ",")}
-        for line in initiative.budget_lines.all()
+        # In the order they were typed, whatever their kind.
+        for line in initiative.budget_lines.order_by("position", "id")
     ]
-    initial = lines + [{"kind": "expense"}] * BLANK_BUDGET_ROWS
+    blanks = _blank_rows(request, len(lines))
+    initial = lines + [{"kind": "expense"}] * blanks
     formset = BudgetFormSet(request.POST or None, initial=initial, prefix="lignes")
+    adding = "ajouter" in request.POST
+    removed = request.POST.get("retirer")
     if request.method == "POST" and formset.is_valid():
         filled = [
             (index, form.cleaned_data)
             for index, form in enumerate(formset.forms)
-            if form.cleaned_data.get("label") or form.cleaned_data.get("amount")
+            if (form.cleaned_data.get("label") or form.cleaned_data.get("amount"))
+            and str(index) != removed
         ]
         try:
             initiative_set_budget(
@@ -168,12 +185,29 @@ def _budget_step(request, initiative):
             if not error.errors:
                 formset._non_form_errors = formset.error_class([error.message])
         else:
+            url = reverse("initiative_edit", args=[initiative.pk, "budget"])
+            if adding:
+                # The lines typed so far are kept; the new one takes the focus.
+                return redirect(f"{url}?vides={blanks + 1}&ligne={len(filled) + blanks + 1}")
+            if removed is not None:
+                messages.success(request, _("Ligne retirée, budget enregistré."))
+                return redirect(url)
             messages.success(request, _("Budget enregistré."))
             return _next(initiative, "budget")
+    try:
+        focus_line = int(request.GET.get("ligne", 0))
+    except ValueError:
+        focus_line = 0
     return _render(
         request,
         "budget",
-        {"formset": formset, "initiative": initiative, "totals": budget_totals(initiative)},
+        {
+            "formset": formset,
+            "initiative": initiative,
+            "totals": budget_totals(initiative),
+            "focus_line": focus_line,
+            "may_add": len(formset.forms) < MAX_BUDGET_LINES,
+        },
     )
 
 
