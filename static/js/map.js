@@ -1,6 +1,7 @@
 /* Initiatives and quartiers on a Leaflet map. The page always carries the same
    information as a list; without tiles (no tile URL set, or no network) the markers and
-   outlines still show. */
+   outlines still show. The shapes and markers are not Tab stops (the list beside the map
+   is the way in by keyboard); the zoom buttons answer Enter and Space. */
 (function () {
   "use strict";
   var element = document.getElementById("carte");
@@ -15,6 +16,15 @@
   if (!points.length && !areas.length) { return; }
   var map = L.map(element, { zoomControl: false, scrollWheelZoom: false });
   L.control.zoom({ zoomInTitle: element.dataset.zoomIn, zoomOutTitle: element.dataset.zoomOut }).addTo(map);
+  // Leaflet draws its zoom buttons as links with the button role: Space presses them too.
+  element.querySelectorAll(".leaflet-control-zoom a").forEach(function (button) {
+    button.addEventListener("keydown", function (event) {
+      if (event.key === " ") {
+        event.preventDefault();
+        button.click();
+      }
+    });
+  });
   if (element.dataset.tiles) {
     L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: element.dataset.attribution || "" }).addTo(map);
   }

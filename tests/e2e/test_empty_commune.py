@@ -416,6 +416,8 @@ def test_a_commune_from_an_empty_database(new_context, screenshot, monkeypatch, 
         )
         tab_to(voter, button).press("Space")
         expect(voter.locator(".messages")).to_contain_text("Vote enregistré")
+        # The focus is on the confirmation, not at the top of the page.
+        expect(voter.locator(".messages")).to_be_focused()
         screenshot(voter, f"15-vote-{number}-{email.split('@')[0]}-360")
     expect(people[MEMBER[1]].get_by_role("button", name="Pour")).to_have_count(0)
 

@@ -102,3 +102,18 @@ def test_administrator_logs_in_and_reaches_the_admin(demo_site, page):
     page.get_by_role("button", name="Se connecter").click()
     expect(page).to_have_url(re.compile(r"/cms/$"))
     expect(page.locator("body")).to_contain_text("Fonds des quartiers")
+
+
+def test_a_table_region_takes_the_focus_only_when_it_overflows(demo_site, new_context):
+    """The ledger's table scrolls on a phone: its region is then a Tab stop; on a wide
+    screen it fits and is none."""
+    for width, stop in ((360, True), (1280, False)):
+        page = new_context(viewport={"width": width, "height": 800}).new_page()
+        page.goto("/fonds/")
+        page.get_by_role("link", name="Bellevue").first.press("Enter")
+        page.get_by_role("link", name="Consulter le grand livre").press("Enter")
+        region = page.get_by_role("region", name="Opérations du grand livre")
+        if stop:
+            expect(region).to_have_attribute("tabindex", "0")
+        else:
+            expect(region).not_to_have_attribute("tabindex", "0")

@@ -49,6 +49,85 @@ def commune(transactional_db):
     return fund
 
 
+def focused(page):
+    """What the keyboard's focus is on: its tag, id, class and name."""
+    return page.evaluate(
+        "() => { const e = document.activeElement;"
+        " return [e.tagName, e.id, e.className, e.name || ''].join(' '); }"
+    )
+
+
+def test_a_submission_by_keyboard_lands_the_focus_where_the_person_reads(
+    commune, new_context, tmp_path
+):
+    """After each error the focus is on the error summary, after each action on its
+    confirmation; « Ajouter une ligne » puts it in the new line."""
+    verified_user("nora.benali@example.org")
+    resident = new_context(viewport={"width": 360, "height": 780}).new_page()
+    resident.goto("/comptes/login/")
+    resident.get_by_label("E-mail").fill("nora.benali@example.org")
+    labelled(resident, "Mot de passe").fill(PASSWORD)
+    labelled(resident, "Mot de passe").press("Enter")
+    expect(resident.locator(".messages")).to_be_focused()
+
+    # Step 1, sent empty: the summary has the focus and links the first field.
+    resident.goto("/initiatives/nouvelle/")
+    resident.get_by_role("button", name="Enregistrer et continuer").press("Enter")
+    summary = resident.locator(".form-errors")
+    expect(summary).to_be_focused()
+    assert resident.title().startswith("Erreur — ")
+    summary.get_by_role("link").first.press("Enter")
+    assert focused(resident).startswith(("INPUT", "SELECT")), focused(resident)
+    resident.get_by_label("Une association").press("Space")
+    resident.get_by_label("Nom du porteur").fill("Les Jardiniers de Bellevue")
+    resident.get_by_label(re.compile("Numéro RNA")).fill("W491234567")
+    resident.get_by_label("Titre du projet").fill("Des bacs potagers au square")
+    resident.get_by_label("Titre du projet").press("Enter")
+    expect(resident.locator(".messages")).to_contain_text("Brouillon enregistré")
+    expect(resident.locator(".messages")).to_be_focused()
+
+    # Step 2.
+    today = timezone.localdate()
+    resident.get_by_label("Résumé").fill("Douze bacs potagers ouverts à tous.")
+    resident.get_by_label("Description").fill("Avec le centre social, des ateliers.")
+    resident.get_by_label("Thème").select_option(label="Jardins partagés")
+    resident.get_by_label("Lieu").fill("Square Bellevue")
+    resident.get_by_label("Date de début").fill((today + datetime.timedelta(days=20)).isoformat())
+    resident.get_by_label("Date de fin").fill((today + datetime.timedelta(days=50)).isoformat())
+    resident.get_by_label("Nombre de participants attendus").fill("40")
+    resident.get_by_role("button", name="Enregistrer et continuer").press("Enter")
+    expect(resident.locator(".messages")).to_be_focused()
+
+    # Step 3: a line typed, then « Ajouter une ligne »: the focus is in the new line.
+    first = resident.get_by_role("group", name="Ligne 1")
+    first.get_by_label("Libellé").fill("Bois et terreau")
+    first.get_by_label("Montant en euros").fill("900,00")
+    resident.get_by_role("button", name="Ajouter une ligne").press("Enter")
+    new_line = resident.get_by_role("group", name="Ligne 5")
+    expect(new_line.get_by_label("Nature")).to_be_focused()
+    new_line.get_by_label("Nature").select_option(label="Cofinancement")
+    new_line.get_by_label("Libellé").fill("Bailleur social")
+    new_line.get_by_label("Montant en euros").fill("150")
+    # Enter in a field saves the budget; it removes no line.
+    new_line.get_by_label("Montant en euros").press("Enter")
+    expect(resident.locator(".messages")).to_contain_text("Budget enregistré")
+    expect(resident.locator(".messages")).to_be_focused()
+    initiative = Initiative.objects.get(title="Des bacs potagers au square")
+    assert [line.label for line in initiative.budget_lines.order_by("position")] == [
+        "Bois et terreau",
+        "Bailleur social",
+    ]
+
+    # Step 4: a document added, its confirmation has the focus.
+    quote = tmp_path / "devis.pdf"
+    quote.write_bytes(pdf_bytes())
+    resident.get_by_label("Intitulé de la pièce").fill("Devis de la jardinerie")
+    resident.get_by_label(re.compile("Fichier PDF")).set_input_files(str(quote))
+    resident.get_by_role("button", name="Ajouter la pièce").press("Enter")
+    expect(resident.locator(".messages")).to_contain_text("Pièce jointe ajoutée")
+    expect(resident.locator(".messages")).to_be_focused()
+
+
 def instructor_acts(page, title, button, reason):
     page.goto("/cms/")
     page.get_by_role("link", name="Dossiers à instruire").first.click()
@@ -198,3 +277,22 @@ def test_visitor_checks_funds_ledger_and_decisions(committed_demo, new_context, 
     page.locator("table a").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Décision CQ-")
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_the_map_zooms_with_space_and_keeps_its_shapes_out_of_the_tab_order(
+    committed_demo, new_context
+):
+    page = new_context().new_page()
+    page.goto("/initiatives/")
+    marker = page.locator("#carte path.leaflet-interactive").first
+    expect(marker).to_be_attached()
+    before = marker.get_attribute("d")
+    zoom_in = page.locator("#carte .leaflet-control-zoom-in")
+    zoom_in.focus()
+    page.keyboard.press("Space")
+    expect(marker).not_to_have_attribute("d", before)
+    # The shapes are no Tab stops: the list of initiatives is the way in by keyboard.
+    stops = page.evaluate(
+        "() => [...document.querySelectorAll('#carte path')].filter(p => p.tabIndex >= 0).length"
+    )
+    assert stops == 0
