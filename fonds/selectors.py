@@ -3,7 +3,7 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEntry
@@ -118,19 +118,12 @@ def timelines(initiatives):
     movements = LedgerTransaction.objects.filter(
         grant__initiative_id__in=ids,
         kind__in=[LedgerTransaction.Kind.DISBURSE, LedgerTransaction.Kind.RELEASE],
-    ).values("grant__initiative_id", "kind", "amount", "reference", "payment_date", "created_at")
-    for movement in movements:
-        result[movement["grant__initiative_id"]].append(
+    ).annotate(initiative_pk=F("grant__initiative_id"))
+    for tx in movements:
+        result[tx.initiative_pk].append(
             {
-                "at": movement["created_at"],
-                "label": ledger_label(
-                    LedgerTransaction(
-                        **{
-                            key: movement[key]
-                            for key in ("kind", "amount", "reference", "payment_date")
-                        }
-                    )
-                ),
+                "at": tx.created_at,
+                "label": ledger_label(tx),
                 "message": "",
                 "from_instructor": False,
                 "money": True,

@@ -118,7 +118,7 @@ class HistoryItem:
     money: bool = False
 
 
-def dossier_history(initiative, grants=None):
+def dossier_history(initiative):
     """Every step of the dossier and every ledger movement on its grants, newest first."""
     items = [
         HistoryItem(
@@ -130,12 +130,8 @@ def dossier_history(initiative, grants=None):
         )
         for entry in audit_entries_for(initiative).exclude(action__in=HIDDEN_ACTIONS)
     ]
-    grant_ids = [grant.pk for grant in grants] if grants is not None else None
-    movements = LedgerTransaction.objects.select_related("actor")
-    movements = (
-        movements.filter(grant_id__in=grant_ids)
-        if grant_ids is not None
-        else movements.filter(grant__initiative=initiative)
+    movements = LedgerTransaction.objects.select_related("actor").filter(
+        grant__initiative=initiative
     )
     items += [
         HistoryItem(
@@ -161,7 +157,8 @@ class GrantMoney:
     left: Decimal
     payments: list
     releases: list
-    references: set
+    # When the grant was committed in the ledger (its decision's publication).
+    committed_at: datetime.datetime
 
 
 def grant_money(initiative):
@@ -185,6 +182,7 @@ def grant_money(initiative):
             return sum((tx.amount for tx in txs if tx.kind == kind), Decimal("0.00"))
 
         payments = [tx for tx in live if tx.kind == Kind.DISBURSE]
+        commit = next((tx for tx in by_grant[grant.pk] if tx.kind == Kind.COMMIT), None)
         result.append(
             GrantMoney(
                 grant=grant,
@@ -194,7 +192,7 @@ def grant_money(initiative):
                 left=grant.account.balance,
                 payments=payments,
                 releases=[tx for tx in live if tx.kind == Kind.RELEASE],
-                references={tx.reference for tx in payments},
+                committed_at=commit.created_at if commit else grant.created_at,
             )
         )
     return result
@@ -276,24 +274,10 @@ def public_trail(initiative):
     money = grant_money(initiative)
     if not money:
         return None
-    commits = {
-        tx.grant_id: tx
-        for tx in LedgerTransaction.objects.filter(
-            grant__initiative=initiative, kind=Kind.COMMIT
-        ).order_by("sequence")
-    }
     report = getattr(initiative, "report", None)
     accepted = report is not None and report.status == report.Status.ACCEPTED
     return {
-        "grants": [
-            {
-                "money": item,
-                "decided_at": commits[item.grant.pk].created_at
-                if item.grant.pk in commits
-                else item.grant.created_at,
-            }
-            for item in money
-        ],
+        "grants": [{"money": item, "decided_at": item.committed_at} for item in money],
         "totals": money_totals(money),
         "report": report if accepted else None,
         "photos": public_photos(report),

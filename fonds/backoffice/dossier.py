@@ -157,7 +157,7 @@ def _render(request, initiative, *, failed_form=None):
             "money_totals": money_totals(money),
             "may_handle_money": may_handle_money(request.user, initiative),
             "report": Report.objects.filter(initiative=initiative).first(),
-            "history": dossier_history(initiative, [item.grant for item in money]),
+            "history": dossier_history(initiative),
             "action_forms": forms_,
             # Shown apart when the dossier can no longer take the action that failed.
             "failed_form": failed_form if failed_form is not None and not may_instruct else None,
