@@ -5,7 +5,9 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.core.validators import FileExtensionValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +23,13 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from fonds.anchors import current_anchor
-from fonds.maps import allow_map_tiles, site_tile_url
+from fonds.maps import (
+    MAX_BACKGROUND_BYTES,
+    allow_map_tiles,
+    read_background,
+    site_background_url,
+    site_tile_url,
+)
 
 from . import selectors
 
@@ -54,6 +62,13 @@ def contrast_ratio(first, second):
 def validate_colour(value):
     if not HEX_COLOUR.match(value or ""):
         raise ValidationError(_("Indiquez une couleur au format #RRVVBB, par exemple #0b5e57."))
+
+
+def validate_background(file):
+    """A background layer must be GeoJSON the maps can draw (``fonds.maps``)."""
+    file.seek(0)
+    read_background(file.read(MAX_BACKGROUND_BYTES + 1))
+    file.seek(0)
 
 
 @register_setting(icon="site")
@@ -99,6 +114,17 @@ class CommuneSettings(BaseSiteSetting):
         blank=True,
         help_text=_("Modèle d'adresse des tuiles, par exemple https://…/{z}/{x}/{y}.png"),
     )
+    map_background = models.FileField(
+        _("fond de carte (GeoJSON)"),
+        upload_to="carte/",
+        blank=True,
+        validators=[FileExtensionValidator(["geojson", "json"]), validate_background],
+        help_text=_(
+            "Sans serveur de tuiles : un dessin de la commune (rues, rivière, parcs) en "
+            "GeoJSON, tracé sous les quartiers. Chaque élément a une propriété « kind » : "
+            "road, main_road, railway, water ou park. 512 Ko au plus."
+        ),
+    )
 
     panels = [
         FieldPanel("commune_name"),
@@ -109,7 +135,9 @@ class CommuneSettings(BaseSiteSetting):
         ),
         FieldPanel("contact_email"),
         FieldPanel("address"),
-        FieldPanel("map_tile_url"),
+        MultiFieldPanel(
+            [FieldPanel("map_tile_url"), FieldPanel("map_background")], heading=_("Cartes")
+        ),
     ]
 
     class Meta:
@@ -149,6 +177,14 @@ def commune_tile_url(request):
     """The tile server the commune chose in its settings, for every map of the site
     (``fonds.maps`` knows the settings only through this registration)."""
     return CommuneSettings.for_request(request).map_tile_url
+
+
+@site_background_url
+def commune_background_url(request):
+    """The address of the commune's background layer, if it gave one."""
+    if not CommuneSettings.for_request(request).map_background:
+        return ""
+    return reverse("map_background")
 
 
 # ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("langue/", set_language, name="set_language"),
     path("recherche/", views.search, name="search"),
+    path("carte/fond.geojson", views.map_background, name="map_background"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("decisions/flux.rss", DecisionFeed(), name="decision_feed"),

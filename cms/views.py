@@ -2,12 +2,13 @@ import uuid
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import cache_control
 
 from . import selectors
+from .models import CommuneSettings
 
 
 def healthz(request):
@@ -31,6 +32,20 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
     )
+
+
+@cache_control(public=True, max_age=3600)
+def map_background(request):
+    """The commune's background layer, drawn under the maps when no tile server is set."""
+    drawing = CommuneSettings.for_request(request).map_background
+    if not drawing:
+        raise Http404
+    try:
+        with drawing.open("rb") as file:
+            content = file.read()
+    except OSError:
+        raise Http404 from None
+    return HttpResponse(content, content_type="application/geo+json")
 
 
 def page_not_found(request, exception=None):

@@ -1,5 +1,7 @@
 import io
+import json
 
+from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage
 from PIL import ImageDraw
@@ -12,7 +14,7 @@ from fonds.models import Quartier
 from fonds.services import quartier_create
 from fonds.services.quartiers import quartier_set_outline
 
-from .geography import outline
+from .geography import background, outline
 
 # The demo builds the commune as the system: the first roles, quartiers, funds, councils.
 SYSTEM = system_actor("demo")
@@ -65,6 +67,9 @@ def demo_commune():
     settings.contact_email = "fonds-quartiers@demo.fonds-quartiers.fr"
     if settings.logo_id is None:
         settings.logo = _logo()
+    if not settings.map_background:
+        drawing = json.dumps(background(), ensure_ascii=False, separators=(",", ":"))
+        settings.map_background = ContentFile(drawing.encode(), name="fond-de-carte.geojson")
     settings.save()
     return settings
 

@@ -281,4 +281,7 @@ FQ_DOCUMENT_RETENTION_YEARS = env.int("FQ_DOCUMENT_RETENTION_YEARS", default=10)
 # same name, when filled in, takes precedence.
 MAP_TILE_URL = env("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
-STATICFILES_DIRS += [("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist")]
+STATICFILES_DIRS += [
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
+    ("vendor/leaflet.markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
+]

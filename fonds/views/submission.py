@@ -20,6 +20,7 @@ from fonds.forms import (
     ProjectForm,
     ReasonForm,
 )
+from fonds.maps import allow_map_tiles, map_context
 from fonds.models import Attachment, Fund, Initiative
 from fonds.predicates import can_withdraw, is_author
 from fonds.selectors import budget_totals
@@ -116,7 +117,7 @@ def _next(initiative, step):
     )
 
 
-def _fields_step(request, initiative, step, form_class, fields, **form_kwargs):
+def _fields_step(request, initiative, step, form_class, fields, extra=None, **form_kwargs):
     initial = {field: getattr(initiative, field) for field in fields}
     form = form_class(request.POST or None, initial=initial, **form_kwargs)
     if request.method == "POST" and form.is_valid():
@@ -127,7 +128,7 @@ def _fields_step(request, initiative, step, form_class, fields, **form_kwargs):
         else:
             messages.success(request, _("Étape enregistrée."))
             return _next(initiative, step)
-    return _render(request, step, {"form": form, "initiative": initiative})
+    return _render(request, step, {"form": form, "initiative": initiative, **(extra or {})})
 
 
 def _carrier_step(request, initiative):
@@ -137,7 +138,14 @@ def _carrier_step(request, initiative):
 
 
 def _project_step(request, initiative):
-    return _fields_step(request, initiative, "projet", ProjectForm, PROJECT_FIELDS)
+    # The place picker opens on the fund's quartier; it shows when there is something
+    # to draw (the quartier's outline, tiles or the commune's background layer).
+    maps = map_context(request)
+    outline = initiative.fund.quartier.outline
+    maps["place_outline"] = [outline] if outline else None
+    maps["place_picker"] = bool(outline or maps["tile_url"] or maps["background_url"])
+    response = _fields_step(request, initiative, "projet", ProjectForm, PROJECT_FIELDS, extra=maps)
+    return allow_map_tiles(request, response)
 
 
 def _blank_rows(request, filled):

@@ -278,21 +278,3 @@ def test_visitor_checks_funds_ledger_and_decisions(committed_demo, new_context, 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Décision CQ-")
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
-
-def test_the_map_zooms_with_space_and_keeps_its_shapes_out_of_the_tab_order(
-    committed_demo, new_context
-):
-    page = new_context().new_page()
-    page.goto("/initiatives/")
-    marker = page.locator("#carte path.leaflet-interactive").first
-    expect(marker).to_be_attached()
-    before = marker.get_attribute("d")
-    zoom_in = page.locator("#carte .leaflet-control-zoom-in")
-    zoom_in.focus()
-    page.keyboard.press("Space")
-    expect(marker).not_to_have_attribute("d", before)
-    # The shapes are no Tab stops: the list of initiatives is the way in by keyboard.
-    stops = page.evaluate(
-        "() => [...document.querySelectorAll('#carte path')].filter(p => p.tabIndex >= 0).length"
-    )
-    assert stops == 0
