@@ -1,10 +1,10 @@
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Rss201rev2Feed
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from fonds.anchors import anchor_line, ledger_anchor
+from fonds.money import euros
 from votes.selectors import public_decisions
 
 ANCHOR_NAMESPACE = "urn:fonds-quartiers:ledger-anchor:1"
@@ -55,7 +55,7 @@ class DecisionFeed(Feed):
             str(item.get_outcome_display()),
         ]
         if item.amount:
-            parts.append(f"{number_format(item.amount, 2, force_grouping=True)} €")
+            parts.append(euros(item.amount))
         return " · ".join(parts)
 
     def item_link(self, item):

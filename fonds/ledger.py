@@ -25,7 +25,7 @@ from accounts.predicates import (
 from accounts.system import is_system
 
 from .models import Grant, Initiative, LedgerAccount, LedgerLeg, LedgerTransaction
-from .money import format_euros, parse_amount
+from .money import euros, parse_amount
 from .notifications import notify_payment
 
 Kind = LedgerTransaction.Kind
@@ -118,13 +118,13 @@ def _existing(key, *, fund, kind, amount, **same):
 
 def _shortfall(account, needed):
     if account.kind == Account.FUND_AVAILABLE:
-        return _("Le fonds n'a que %(left)s € disponibles ; %(needed)s € demandés.") % {
-            "left": format_euros(account.balance),
-            "needed": format_euros(needed),
+        return _("Le fonds n'a que %(left)s disponibles ; %(needed)s demandés.") % {
+            "left": euros(account.balance),
+            "needed": euros(needed),
         }
-    return _("La subvention n'a plus que %(left)s € engagés ; %(needed)s € demandés.") % {
-        "left": format_euros(account.balance),
-        "needed": format_euros(needed),
+    return _("La subvention n'a plus que %(left)s engagés ; %(needed)s demandés.") % {
+        "left": euros(account.balance),
+        "needed": euros(needed),
     }
 
 
@@ -271,8 +271,8 @@ def ledger_commit(*, actor, initiative, amount, decision_reference, key):
     amount = parse_amount(amount)
     if amount > initiative.requested_amount:
         raise LedgerError(
-            _("Le montant accordé dépasse le montant demandé (%(asked)s €).")
-            % {"asked": format_euros(initiative.requested_amount)}
+            _("Le montant accordé dépasse le montant demandé (%(asked)s).")
+            % {"asked": euros(initiative.requested_amount)}
         )
     reference = (decision_reference or "").strip()
     if not reference:
@@ -313,13 +313,13 @@ def ledger_commit(*, actor, initiative, amount, decision_reference, key):
     if already + amount > asked:
         raise LedgerError(
             _(
-                "%(already)s € sont déjà engagés pour cette initiative ; %(amount)s € de plus "
-                "dépasseraient le montant demandé (%(asked)s €)."
+                "%(already)s sont déjà engagés pour cette initiative ; %(amount)s de plus "
+                "dépasseraient le montant demandé (%(asked)s)."
             )
             % {
-                "already": format_euros(already),
-                "amount": format_euros(amount),
-                "asked": format_euros(asked),
+                "already": euros(already),
+                "amount": euros(amount),
+                "asked": euros(asked),
             },
             code="over_request",
         )

@@ -1,6 +1,7 @@
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError
@@ -43,27 +44,36 @@ def parse_amount(value, *, field=None):
         raise DomainError(_("%(field)s doit être supérieur à zéro.") % {"field": label})
     if amount > MAX_AMOUNT:
         raise DomainError(
-            _("%(field)s ne peut dépasser %(max)s €.")
-            % {"field": label, "max": format_euros(MAX_AMOUNT)}
+            _("%(field)s ne peut dépasser %(max)s.") % {"field": label, "max": euros(MAX_AMOUNT)}
         )
     if amount != amount.quantize(CENT):
         raise DomainError(_("%(field)s a au plus deux décimales.") % {"field": label})
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def format_euros(amount):
-    """1234.5 → "1 234,50" (French grouping with a narrow no-break space)."""
-    quantized = Decimal(amount).quantize(CENT)
+def format_euros(amount, places=2):
+    """1234.5 → "1 234,50" (French grouping with a narrow no-break space), the number
+    a person types back into a French form; ``places=0`` rounds to the euro."""
+    quantized = _rounded(amount, places)
     sign = "-" if quantized < 0 else ""
-    whole, cents = f"{abs(quantized):.2f}".split(".")
+    whole, _point, cents = f"{abs(quantized):.{places}f}".partition(".")
     groups = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
-    return f"{sign}{NARROW_NBSP.join(groups)},{cents}"
+    return f"{sign}{NARROW_NBSP.join(groups)}{',' if places else ''}{cents}"
 
 
-def euros(amount):
-    """An amount with its currency, written the French way in every language:
-    « 1 234,50 € », the sign kept with its number."""
-    return f"{format_euros(amount)}\u00a0€"
+def euros(amount, places=2):
+    """An amount with its currency, written the way of the active language: « 1 234,50 € »
+    in French, "€1,234.50" in English; the sign kept with its number, ``places=0`` rounds
+    to the euro. Every amount the site shows goes through here."""
+    quantized = _rounded(amount, places)
+    if (get_language() or "fr").startswith("en"):
+        sign = "-" if quantized < 0 else ""
+        return f"{sign}€{abs(quantized):,.{places}f}"
+    return f"{format_euros(quantized, places)}\u00a0€"
+
+
+def _rounded(amount, places):
+    return Decimal(amount).quantize(CENT if places else Decimal(1), rounding=ROUND_HALF_UP)

@@ -12,7 +12,7 @@ from accounts.dates import long_date
 from accounts.models import RoleAssignment
 from accounts.notifications import absolute, are_muted, notifications_muted, notify, register
 from accounts.roles import Role
-from fonds.money import format_euros
+from fonds.money import euros
 
 __all__ = [
     "are_muted",
@@ -55,7 +55,7 @@ STEPS = {
     "decision_granted": (
         lambda: _("Une subvention est accordée à « %(title)s »"),
         lambda: _(
-            "Le conseil de quartier a accordé une subvention de %(amount)s € à votre "
+            "Le conseil de quartier a accordé une subvention de %(amount)s à votre "
             "initiative « %(title)s » (décision %(reference)s). La décision est publiée sur "
             "le site."
         ),
@@ -115,7 +115,7 @@ def _granted_without_amount():
 def _values(params):
     values = dict(params)
     if "amount" in values:
-        values["amount"] = format_euros(values["amount"])
+        values["amount"] = euros(values["amount"])
     return values
 
 
@@ -153,12 +153,9 @@ register(
     "payment",
     label=gettext_lazy("Les versements de ma subvention"),
     audience=gettext_lazy("Porteurs d'une initiative"),
-    title=lambda p: _("Versement de %(amount)s € pour « %(title)s »") % _values(p),
+    title=lambda p: _("Versement de %(amount)s pour « %(title)s »") % _values(p),
     lines=lambda p: [
-        _(
-            "Un versement de %(amount)s € pour votre initiative « %(title)s » a été payé le "
-            "%(date)s."
-        )
+        _("Un versement de %(amount)s pour votre initiative « %(title)s » a été payé le %(date)s.")
         % {**_values(p), "date": long_date(datetime.date.fromisoformat(p["date"]))},
         _("Référence du paiement : %(reference)s.") % p,
     ],
@@ -170,7 +167,7 @@ register(
     audience=gettext_lazy("Agents instructeurs"),
     title=lambda p: _("Nouveau dossier : « %(title)s »") % p,
     lines=lambda p: [
-        _("« %(title)s » est déposé au fonds du quartier %(quartier)s : %(amount)s € demandés.")
+        _("« %(title)s » est déposé au fonds du quartier %(quartier)s : %(amount)s demandés.")
         % _values(p)
     ],
 )

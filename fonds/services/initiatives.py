@@ -18,7 +18,7 @@ from accounts.dbutils import constraint_violated
 from accounts.errors import DomainError, PermissionDenied
 from accounts.text import control_characters_message, has_control_characters
 from fonds.models import Attachment, BudgetLine, Fund, Initiative, Support, Theme
-from fonds.money import format_euros, parse_amount
+from fonds.money import euros, parse_amount
 from fonds.notifications import notify_author, notify_instructors
 from fonds.predicates import can_support, is_author, is_instructor_for, lives_elsewhere
 from fonds.selectors import budget_totals
@@ -402,10 +402,10 @@ def submission_problems(initiative, *, today=None):
         problems.append(_("Le montant demandé doit être supérieur à zéro."))
     if initiative.requested_amount > terms.max_grant:
         problems.append(
-            _("Le montant demandé (%(asked)s €) dépasse le plafond du fonds (%(max)s €).")
+            _("Le montant demandé (%(asked)s) dépasse le plafond du fonds (%(max)s).")
             % {
-                "asked": format_euros(initiative.requested_amount),
-                "max": format_euros(terms.max_grant),
+                "asked": euros(initiative.requested_amount),
+                "max": euros(terms.max_grant),
             }
         )
     if expenses and terms.min_cofunding_percent > 0:

@@ -8,11 +8,12 @@ register = template.Library()
 
 
 @register.filter
-def euros(value):
-    """An amount with its currency, « 1 234,50 € »; "" for none."""
+def euros(value, places=2):
+    """An amount with its currency in the page's language, « 1 234,50 € » or "€1,234.50"
+    (``|euros:0`` to the euro); "" for none."""
     if value in (None, ""):
         return ""
     try:
-        return written_euros(Decimal(value))
+        return written_euros(Decimal(value), int(places))
     except (InvalidOperation, TypeError, ValueError):
         return ""

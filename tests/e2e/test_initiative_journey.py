@@ -277,4 +277,3 @@ def test_visitor_checks_funds_ledger_and_decisions(committed_demo, new_context, 
     page.locator("table a").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Décision CQ-")
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
-

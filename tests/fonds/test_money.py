@@ -1,13 +1,17 @@
 """Amounts in euros: what residents type, what the pages show."""
 
+import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.errors import DomainError
-from fonds.money import MAX_AMOUNT, format_euros, parse_amount
+from fonds.models import Fund
+from fonds.money import MAX_AMOUNT, euros, format_euros, parse_amount
 
 NNBSP = "\u202f"
 
@@ -62,9 +66,9 @@ def test_parse_amount_accepts(typed, amount):
         ("1e3", "Le montant doit être un nombre."),
         ("1E3", "Le montant doit être un nombre."),
         ("1e9", "Le montant doit être un nombre."),
-        ("1000000.01", f"Le montant ne peut dépasser 1{NNBSP}000{NNBSP}000,00 €."),
-        ("1 000 001", f"Le montant ne peut dépasser 1{NNBSP}000{NNBSP}000,00 €."),
-        ("9" * 40, f"Le montant ne peut dépasser 1{NNBSP}000{NNBSP}000,00 €."),
+        ("1000000.01", f"Le montant ne peut dépasser 1{NNBSP}000{NNBSP}000,00\xa0€."),
+        ("1 000 001", f"Le montant ne peut dépasser 1{NNBSP}000{NNBSP}000,00\xa0€."),
+        ("9" * 40, f"Le montant ne peut dépasser 1{NNBSP}000{NNBSP}000,00\xa0€."),
         ("1e999999999", "Le montant doit être un nombre."),
         ("12.345", "Le montant a au plus deux décimales."),
         ("0,001", "Le montant a au plus deux décimales."),
@@ -152,3 +156,34 @@ def test_a_third_decimal_is_refused_never_rounded(amount):
 def test_out_of_range_is_refused(amount):
     with pytest.raises(DomainError):
         parse_amount(str(amount))
+
+
+@pytest.mark.parametrize(
+    ("amount", "places", "french", "english"),
+    [
+        ("1234.5", 2, f"1{NNBSP}234,50\xa0€", "€1,234.50"),
+        ("0", 2, "0,00\xa0€", "€0.00"),
+        ("-15000", 0, f"-15{NNBSP}000\xa0€", "-€15,000"),
+        ("999.50", 0, f"1{NNBSP}000\xa0€", "€1,000"),
+        ("1000000", 2, f"1{NNBSP}000{NNBSP}000,00\xa0€", "€1,000,000.00"),
+    ],
+)
+def test_amounts_are_written_the_way_of_the_page_language(amount, places, french, english):
+    with translation.override("fr"):
+        assert euros(Decimal(amount), places) == french
+    with translation.override("en"):
+        assert euros(Decimal(amount), places) == english
+
+
+def test_a_page_writes_every_amount_in_its_own_language(demo, client):
+    """The same fund page: French figures in French, English figures in English, and no
+    French amount left on the English page."""
+    fund = Fund.objects.filter(grants__isnull=False).distinct().first()
+    french = client.get(f"/fonds/{fund.slug}/").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("fr"):
+        english = client.get(f"/fonds/{fund.slug}/").content.decode()
+    french_amounts = re.findall(r"\d,\d\d\xa0€", french)
+    assert french_amounts and not re.findall(r"€\d", french)
+    assert re.findall(r"€\d[\d,]*\.\d\d", english)
+    assert not re.findall(r"\d,\d\d\s?€", english), "a French amount on the English page"

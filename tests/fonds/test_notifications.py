@@ -124,7 +124,7 @@ def test_a_decision_tells_the_carrier_the_amount_reference_and_link(
         )
     [message] = _to(author.email)
     assert "subvention" in message.subject
-    assert "600,00 €" in message.body and "CQ-TEST-2026-009" in message.body
+    assert "600,00\xa0€" in message.body and "CQ-TEST-2026-009" in message.body
     assert f"{SITE}/decisions/CQ-TEST-2026-009/" in _links(message)
 
 
@@ -155,7 +155,7 @@ def test_each_payment_tells_the_carrier_once(
     with django_capture_on_commit_callbacks(execute=True):
         ledger_disburse(**payment)  # the same payment sent again
     [message] = _to(author.email)
-    assert "300,00 €" in message.subject
+    assert "300,00\xa0€" in message.subject
     assert "2 novembre 2026" in message.body and "MANDAT-4512" in message.body
     assert "Choisir les courriels" not in message.body  # a payment cannot be turned off
     assert Notification.objects.filter(user=author, kind="payment").count() == 1

@@ -458,8 +458,8 @@ NNBSP = "\u202f"
         (
             ["2000"],
             ["250"],
-            f"Le montant demandé (1{NNBSP}750,00 €) dépasse le plafond du fonds "
-            f"(1{NNBSP}500,00 €).",
+            f"Le montant demandé (1{NNBSP}750,00\xa0€) dépasse le plafond du fonds "
+            f"(1{NNBSP}500,00\xa0€).",
         ),
         (
             ["1000"],

@@ -234,7 +234,7 @@ TAMPERING = {
 def test_one_changed_character_in_the_middle_of_a_chain_is_found(ledger, what):
     for amount in ("1.00", "2.00", "3.00"):
         credit(ledger["fund"], amount)
-    middle = ledger["txs"][3]  # the release of 50,00 € ("Moins cher"), sequence 4 of 8
+    middle = ledger["txs"][3]  # the release of 50,00\xa0€ ("Moins cher"), sequence 4 of 8
     assert (middle.sequence, middle.memo, middle.amount) == (4, "Moins cher", Decimal("50.00"))
     report = verify_ledger(registered=False)
     assert report.ok and report.heads[ledger["fund"].slug][0] == 8
@@ -438,12 +438,14 @@ def test_a_commit_is_at_most_the_request_and_what_the_fund_has(ledger, people):
             idempotency_key=unique("commit"),
         )
 
-    refused(commit("1000.01"), "Le montant accordé dépasse le montant demandé (1\u202f000,00 €).")
+    refused(
+        commit("1000.01"), "Le montant accordé dépasse le montant demandé (1\u202f000,00\xa0€)."
+    )
     big = make_initiative(ledger["fund"], people["author"], "20000.00")
     # 10 000 + 2 500 credited, 800 committed, 50 released: 11 750,00 € available.
     refused(
         commit("11750.01", big),
-        "Le fonds n'a que 11\u202f750,00 € disponibles ; 11\u202f750,01 € demandés.",
+        "Le fonds n'a que 11\u202f750,00\xa0€ disponibles ; 11\u202f750,01\xa0€ demandés.",
         "insufficient",
     )
     assert ledger_commit(
@@ -453,7 +455,7 @@ def test_a_commit_is_at_most_the_request_and_what_the_fund_has(ledger, people):
         decision_reference="CQ-ALL",
         idempotency_key="commit-all",
     ).amount == Decimal("11750.00")
-    refused(commit("0.01"), "Le fonds n'a que 0,00 € disponibles ; 0,01 € demandés.")
+    refused(commit("0.01"), "Le fonds n'a que 0,00\xa0€ disponibles ; 0,01\xa0€ demandés.")
     refused(
         lambda: ledger_commit(
             actor=SYSTEM,
@@ -484,7 +486,7 @@ def test_a_commit_is_at_most_the_request_and_what_the_fund_has(ledger, people):
         ("12,345", "Le montant a au plus deux décimales."),
         ("douze", "Le montant doit être un nombre."),
         ("NaN", "Le montant doit être un nombre."),
-        ("1000000.01", "Le montant ne peut dépasser 1\u202f000\u202f000,00 €."),
+        ("1000000.01", "Le montant ne peut dépasser 1\u202f000\u202f000,00\xa0€."),
     ],
 )
 def test_bad_amounts_are_refused_with_a_french_message(ledger, amount, message):
@@ -521,7 +523,7 @@ def test_no_more_than_committed_is_paid_or_released(ledger):
         values.update(overrides)
         return lambda: ledger_disburse(**values)
 
-    left = "La subvention n'a plus que 650,00 € engagés ; 650,01 € demandés."
+    left = "La subvention n'a plus que 650,00\xa0€ engagés ; 650,01\xa0€ demandés."
     refused(disburse("650.01"), left, "insufficient")
     refused(
         lambda: ledger_release(
@@ -540,7 +542,7 @@ def test_no_more_than_committed_is_paid_or_released(ledger):
     refused(disburse("10.00", payment_reference="M" * 101), reference)
     disburse("600.00")()
     ledger_release(actor=SYSTEM, grant=grant, amount="50.00", idempotency_key="release-rest")
-    refused(disburse("0.01"), "La subvention n'a plus que 0,00 € engagés ; 0,01 € demandés.")
+    refused(disburse("0.01"), "La subvention n'a plus que 0,00\xa0€ engagés ; 0,01\xa0€ demandés.")
     assert LedgerAccount.objects.get(grant=grant).balance == 0
 
 
@@ -569,7 +571,7 @@ def test_reversals(ledger, people):
     # Reversing the commit would take back money already paid: refused.
     refused(
         lambda: ledger_reverse(actor=SYSTEM, original=ledger["txs"][1], idempotency_key="rev-4"),
-        "La subvention n'a plus que 650,00 € engagés ; 800,00 € demandés.",
+        "La subvention n'a plus que 650,00\xa0€ engagés ; 800,00\xa0€ demandés.",
         "insufficient",
     )
     # Reversing the payment puts the money back on the grant.

@@ -567,7 +567,7 @@ def test_the_ledger_still_refuses_what_became_too_much_after_the_confirmation(st
             payment_date=timezone.localdate(),
             idempotency_key="too-much",
         )
-    assert "La subvention n'a plus que 150,08 € engagés ; 150,09 € demandés." in str(
+    assert "La subvention n'a plus que 150,08\xa0€ engagés ; 150,09\xa0€ demandés." in str(
         refused.value.message
     )
     assert ledger_state() == before

@@ -161,7 +161,7 @@ def test_the_invitation_is_a_calendar_request_for_the_session(
     for position, item in enumerate(items, start=1):
         link = f"{settings.SITE_URL}{reverse('council_item', args=[item.pk])}"
         assert description[position] == (
-            f"{position}. {item.initiative.title} (1\u202f000,50 € demandés) — {link}"
+            f"{position}. {item.initiative.title} (1\u202f000,50\xa0€ demandés) — {link}"
         )
     assert "Bancs\\; chaises" in one(props, "DESCRIPTION")
     (attendee,) = props["ATTENDEE"]

@@ -20,7 +20,7 @@ from accounts.errors import DomainError, PermissionDenied
 from accounts.models import AuditEntry, User
 from fonds.ledger import available_account
 from fonds.models import Initiative, LedgerTransaction
-from fonds.money import format_euros
+from fonds.money import euros
 from tests.system import SYSTEM
 from votes import rules
 from votes.models import AgendaItem, Decision, Mandate, Vote
@@ -463,7 +463,7 @@ def test_the_confirmation_page_shows_the_ledger_effect_then_publishes(
     html = page.content.decode()
     assert granted.reference in html
     for amount in ("750", "5000", "4250"):
-        assert f"{format_euros(Decimal(amount))} €" in html
+        assert euros(Decimal(amount)) in html
     assert "Confirmer la publication et l'engagement" in html
     assert 'name="form_once"' in html and 'name="csrfmiddlewaretoken"' in html
     assert commits() == 0  # showing the page writes nothing

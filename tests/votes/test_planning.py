@@ -460,8 +460,8 @@ def test_the_agenda_is_built_from_the_planning_page(
         (credited.pk, Decimal("5000.00"))
     ]
     assert admissible.requested_amount == Decimal("1000.50")
-    assert "1\xa0000,50\xa0€ demandés" in html  # the amount asked, on every dossier
-    assert "5\xa0000,00\xa0€ disponibles" in html
+    assert "1\u202f000,50\xa0€ demandés" in html  # the amount asked, on every dossier
+    assert "5\u202f000,00\xa0€ disponibles" in html
     for initiative in (admissible, second):
         response = client.post(
             prepare_url(planned), {"action": "add", "initiative": str(initiative.pk)}

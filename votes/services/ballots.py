@@ -21,7 +21,7 @@ from accounts.audit import audit_record
 from accounts.dbutils import constraint_violated
 from accounts.errors import DomainError, PermissionDenied
 from fonds.models import Initiative
-from fonds.money import format_euros, parse_amount
+from fonds.money import euros, parse_amount
 from votes import rules
 from votes.models import AgendaItem, Ballot, Cast, Participation, SecretCount, Session, Vote
 
@@ -127,8 +127,8 @@ def vote_open(*, actor, item, mode, proposed_amount, deadline=None):
     initiative = item.initiative
     if amount > initiative.requested_amount:
         raise DomainError(
-            _("Le montant proposé dépasse le montant demandé (%(asked)s €).")
-            % {"asked": format_euros(initiative.requested_amount)},
+            _("Le montant proposé dépasse le montant demandé (%(asked)s).")
+            % {"asked": euros(initiative.requested_amount)},
             field="proposed_amount",
         )
     try:

@@ -20,7 +20,7 @@ from django_tasks import task
 from accounts.audit import audit_record
 from accounts.dates import long_date
 from accounts.errors import DomainError, PermissionDenied
-from fonds.money import format_euros
+from fonds.money import euros
 from fonds.notifications import are_muted as notifications_are_muted
 from votes import ics
 from votes.models import AgendaItem, Mandate, Session
@@ -146,7 +146,7 @@ def convocation_message(session, items, user):
                 {
                     "position": item.position,
                     "title": item.initiative.title,
-                    "amount": format_euros(item.initiative.requested_amount),
+                    "amount": euros(item.initiative.requested_amount),
                     "link": _link("council_item", item.pk),
                 }
                 for item in items
@@ -171,7 +171,7 @@ def session_calendar(session, context, user):
     """The session as a calendar event, its agenda in the description."""
     lines = [_("Ordre du jour :")]
     lines += [
-        _("%(position)d. %(title)s (%(amount)s € demandés) — %(link)s") % item
+        _("%(position)d. %(title)s (%(amount)s demandés) — %(link)s") % item
         for item in context["items"]
     ]
     lines += ["", context["session_link"]]

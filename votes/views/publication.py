@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError
 from fonds.ledger import available_account
-from fonds.money import format_euros
+from fonds.money import euros
 from votes.models import Decision
 from votes.predicates import can_read_deliberation
 from votes.services import decision_publish
@@ -63,9 +63,9 @@ def council_publish(request, pk):
         (_("Initiative"), item.initiative.title),
         (_("Fonds"), str(item.initiative.fund)),
         (_("Décision prise"), decision.get_outcome_display()),
-        (_("Montant engagé"), f"{format_euros(amount)} €" if amount else _("aucun")),
-        (_("Disponible dans le fonds avant"), f"{format_euros(before)} €"),
-        (_("Disponible dans le fonds après"), f"{format_euros(after)} €"),
+        (_("Montant engagé"), euros(amount) if amount else _("aucun")),
+        (_("Disponible dans le fonds avant"), euros(before)),
+        (_("Disponible dans le fonds après"), euros(after)),
     ]
     return render(
         request,
