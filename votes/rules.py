@@ -19,7 +19,9 @@ transposed to conseils de quartier and conseils citoyens by their charters):
   secret ballot.
 
 French messages are plain strings: they are shown to the secretary and printed in the
-procès-verbal, which is a French legal record.
+procès-verbal, which is a French legal record. The rule applied to a decision is also
+given as a message and its values (``majority_rule_message``), marked for the catalogues,
+so that a page in another language can translate what the record says in French.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ from datetime import date
 from typing import NamedTuple
 
 from accounts.errors import DomainError
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a French message for the translation catalogues and returns it unchanged:
+    the rules never translate, the pages do."""
+    return message
 
 
 class RuleError(DomainError, ValueError):
@@ -228,14 +236,41 @@ def quorum(
 
 def quorum_rule_text(rule: QuorumRule, *, reconvened: bool, required: int, in_office: int) -> str:
     """The quorum rule applied, as printed in the minutes."""
+    message, params = quorum_rule_message(
+        rule, reconvened=reconvened, required=required, in_office=in_office
+    )
+    return message % params
+
+
+def quorum_rule_message(
+    rule: QuorumRule, *, reconvened: bool, required: int, in_office: int
+) -> tuple[str, dict]:
+    """The quorum rule applied, as a French message and its values, which the pages
+    translate."""
     if reconvened:
-        return "Séance reconvoquée après défaut de quorum : délibération sans condition de quorum"
+        return (
+            gettext_noop(
+                "Séance reconvoquée après défaut de quorum : délibération sans condition de quorum"
+            ),
+            {},
+        )
     if rule is QuorumRule.NONE:
-        return "Aucun quorum requis"
-    share = "plus de la moitié" if rule is QuorumRule.MAJORITY_OF_MEMBERS else "au moins un tiers"
+        return gettext_noop("Aucun quorum requis"), {}
+    values = {"required": required, "in_office": in_office}
+    if rule is QuorumRule.MAJORITY_OF_MEMBERS:
+        return (
+            gettext_noop(
+                "Quorum : plus de la moitié des membres en exercice présents, soit "
+                "%(required)s sur %(in_office)s (pouvoirs non comptés)"
+            ),
+            values,
+        )
     return (
-        f"Quorum : {share} des membres en exercice présents, soit {required} sur {in_office} "
-        "(pouvoirs non comptés)"
+        gettext_noop(
+            "Quorum : au moins un tiers des membres en exercice présents, soit "
+            "%(required)s sur %(in_office)s (pouvoirs non comptés)"
+        ),
+        values,
     )
 
 
@@ -384,20 +419,58 @@ def majority_rule_text(
     rule: MajorityRule, *, mode: VoteMode, chair_casting_vote: bool, present_and_represented: int
 ) -> str:
     """The majority rule applied to an item, as printed in the minutes."""
+    message, params = majority_rule_message(
+        rule,
+        mode=mode,
+        chair_casting_vote=chair_casting_vote,
+        present_and_represented=present_and_represented,
+    )
+    return message % params
+
+
+def majority_rule_message(
+    rule: MajorityRule, *, mode: VoteMode, chair_casting_vote: bool, present_and_represented: int
+) -> tuple[str, dict]:
+    """The majority rule applied to an item, as a French message and its values, which
+    the pages translate."""
     if rule is MajorityRule.TWO_THIRDS_OF_CAST:
-        return "Majorité des deux tiers des suffrages exprimés (abstentions non comptées)"
-    if rule is MajorityRule.ABSOLUTE_OF_PRESENT:
-        needed = present_and_represented // 2 + 1
         return (
-            "Majorité absolue des membres présents et représentés : "
-            f"{needed} voix « pour » requises sur {present_and_represented}"
+            gettext_noop(
+                "Majorité des deux tiers des suffrages exprimés (abstentions non comptées)"
+            ),
+            {},
         )
-    text = "Majorité des suffrages exprimés (abstentions non comptées) ; égalité : "
+    if rule is MajorityRule.ABSOLUTE_OF_PRESENT:
+        return (
+            gettext_noop(
+                "Majorité absolue des membres présents et représentés : %(needed)s voix "
+                "« pour » requises sur %(present)s"
+            ),
+            {"needed": present_and_represented // 2 + 1, "present": present_and_represented},
+        )
     if not chair_casting_vote:
-        return text + "la proposition est rejetée"
+        return (
+            gettext_noop(
+                "Majorité des suffrages exprimés (abstentions non comptées) ; égalité : la "
+                "proposition est rejetée"
+            ),
+            {},
+        )
     if mode is VoteMode.SECRET:
-        return text + "la proposition est rejetée (scrutin secret, pas de voix prépondérante)"
-    return text + "voix prépondérante du président"
+        return (
+            gettext_noop(
+                "Majorité des suffrages exprimés (abstentions non comptées) ; égalité : la "
+                "proposition est rejetée (scrutin secret, pas de voix prépondérante)"
+            ),
+            {},
+        )
+    return (
+        gettext_noop(
+            "Majorité des suffrages exprimés (abstentions non comptées) ; égalité : voix "
+            "prépondérante du président"
+        ),
+        {},
+    )
 
 
 def _check_outcome_inputs(

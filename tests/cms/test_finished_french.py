@@ -82,3 +82,44 @@ def test_a_decision_counts_its_abstentions_in_french(count, french):
         assert template.render(Context({"tally": {"for": 2, "against": 1, "abstain": count}})) == (
             f"2 pour, 1 contre, {french}"
         )
+
+
+def test_the_rule_applied_reads_in_the_page_language_and_stays_french_on_record(demo, client):
+    from django.conf import settings
+
+    from votes.models import Decision
+
+    decision = (
+        Decision.objects.exclude(published_at=None).filter(outcome=Decision.Outcome.GRANTED).first()
+    )
+    # The record, whoever recorded it, is the French text the minutes print.
+    assert decision.rule_applied.startswith("Majorité")
+    assert "rule" in decision.tally
+    french = client.get(f"/decisions/{decision.reference}/").content.decode()
+    assert decision.rule_applied in french
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("fr"):
+        english = client.get(f"/decisions/{decision.reference}/").content.decode()
+    assert decision.rule_applied not in english
+    assert "majority" in english.lower() and "votes cast" in english
+
+
+def test_an_adjournment_reads_in_the_page_language_with_its_reason(demo):
+    from votes.models import Decision
+
+    decision = Decision.objects.filter(outcome=Decision.Outcome.DEFERRED).first()
+    assert decision.rule_applied.startswith("Ajournement décidé en séance.")
+    reason = decision.rule_applied.removeprefix("Ajournement décidé en séance.")
+    with translation.override("en"):
+        assert decision.rule_label == "Deferral decided in session." + reason
+    with translation.override("fr"):
+        assert decision.rule_label == decision.rule_applied
+
+
+def test_a_decision_recorded_before_its_rule_was_kept_shows_its_record(demo):
+    from votes.models import Decision
+
+    decision = Decision.objects.filter(outcome=Decision.Outcome.GRANTED).first()
+    decision.tally = {key: value for key, value in decision.tally.items() if key != "rule"}
+    with translation.override("en"):
+        assert decision.rule_label == decision.rule_applied

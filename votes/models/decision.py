@@ -1,12 +1,15 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from fonds.models.fund import MONEY
 
 USER = settings.AUTH_USER_MODEL
+# The French words that begin the rule of an adjourned item, its reason after them.
+ADJOURNMENT = gettext_noop("Ajournement décidé en séance.")
 
 
 class Decision(models.Model):
@@ -54,6 +57,20 @@ class Decision(models.Model):
 
     def __str__(self):
         return self.reference
+
+    @property
+    def rule_label(self):
+        """The rule applied, in the page's language: ``rule_applied`` is the French
+        record; the message it was written from is translated when it was kept."""
+        rule = (self.tally or {}).get("rule")
+        if isinstance(rule, dict) and isinstance(rule.get("message"), str):
+            try:
+                return gettext(rule["message"]) % (rule.get("values") or {})
+            except (KeyError, TypeError, ValueError):
+                return self.rule_applied
+        if self.outcome == self.Outcome.DEFERRED and self.rule_applied.startswith(ADJOURNMENT):
+            return gettext(ADJOURNMENT) + self.rule_applied[len(ADJOURNMENT) :]
+        return self.rule_applied
 
     @property
     def is_published(self):

@@ -6,7 +6,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from accounts.audit import audit_record
 from accounts.errors import DomainError
@@ -16,13 +15,13 @@ from fonds.models import Initiative, Quartier
 from fonds.services.council import InitiativeNotReady, initiative_record_decision
 from votes import rules
 from votes.models import Council, Decision, Session, Vote
+from votes.models.decision import ADJOURNMENT
 
 from .ballots import vote_tally, voting_rights
 from .common import presence_applies, require_presiding
 
 Outcome = Decision.Outcome
 
-ADJOURNMENT = gettext_noop("Ajournement décidé en séance.")
 # ``Decision.rule_applied`` holds the adjournment's text and its reason.
 MAX_REASON = 300 - len(ADJOURNMENT) - 1
 
@@ -112,7 +111,8 @@ def decision_record(*, actor, item, defer=False, reason=""):
                 reference=reference,
                 outcome=Outcome.DEFERRED,
                 tally={},
-                rule_applied=f"{_(ADJOURNMENT)} {reason}"[:300],
+                # The record is French, whatever the language of the person recording.
+                rule_applied=f"{ADJOURNMENT} {reason}"[:300],
                 recorded_by=actor,
             )
         else:
@@ -135,7 +135,14 @@ def decision_record(*, actor, item, defer=False, reason=""):
                 chair_casting_vote=council.chair_casting_vote,
             )
             adopted = result.outcome == rules.Outcome.ADOPTED
+            message, values = rules.majority_rule_message(
+                rules.MajorityRule(council.majority_rule),
+                mode=rules.VoteMode(vote.mode),
+                chair_casting_vote=council.chair_casting_vote,
+                present_and_represented=len(eligible),
+            )
             data |= {
+                "rule": {"message": message, "values": values},
                 "tie": result.tie,
                 "casting_vote_used": result.casting_vote_used,
                 "present_and_represented": len(eligible),
