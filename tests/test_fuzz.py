@@ -198,6 +198,22 @@ def _council_world(quartier, fund, people, theme):
     }
 
 
+def _draw_background():
+    """The commune's background layer, so that its map page has something to serve."""
+    import json
+
+    from django.core.files.base import ContentFile
+    from wagtail.models import Site
+
+    from cms.demo.geography import background
+    from cms.models import CommuneSettings
+
+    commune = CommuneSettings.for_site(Site.objects.get(is_default_site=True))
+    drawing = json.dumps(background()).encode()
+    commune.map_background = ContentFile(drawing, name="fond.geojson")
+    commune.save()
+
+
 def _build_world():
     from accounts.invitations import role_invite
     from accounts.models import RoleAssignment
@@ -223,6 +239,7 @@ def _build_world():
     fund = _open_fund(quartier)
     _open_fund(elsewhere)
     ledger_credit(actor=SYSTEM, fund=fund, amount="20000", idempotency_key="fuzz-credit")
+    _draw_background()
     people = {
         "author": _person("autrice@example.org", quartier, "Autrice"),
         "resident": _person("voisin@example.org", quartier, "Voisin"),
@@ -316,6 +333,7 @@ ROUTES = {
     "cms_privacy_register": lambda o: [("administrator", {})],
     "search": lambda o: [("anonymous", {})],
     "robots_txt": lambda o: [("anonymous", {})],
+    "map_background": lambda o: [("anonymous", {})],
     "decision_feed": lambda o: [("anonymous", {})],
     "accounts_profile": lambda o: [("author", {})],
     "accounts_email_preferences": lambda o: [("author", {})],

@@ -32,7 +32,7 @@ from tests.system import SYSTEM
 
 Status = Initiative.Status
 QUEUE = reverse("fonds_backoffice_queue")
-NBSP = "\xa0"
+NBSP = "\u202f"  # between thousands, as amounts are written
 
 
 def dossier_url(initiative):

@@ -50,16 +50,16 @@ REQUESTS = ["6000.00", "400.00", "250.00"]
 # The only refusals this workload may meet, word for word in French.
 CLEAR_REFUSALS = {
     "insufficient": re.compile(
-        r"^(Le fonds n'a que [\d\u202f]+,\d\d € disponibles"
-        r"|La subvention n'a plus que [\d\u202f]+,\d\d € engagés)"
-        r" ; [\d\u202f]+,\d\d € demandés\.$"
+        r"^(Le fonds n'a que [\d\u202f]+,\d\d\xa0€ disponibles"
+        r"|La subvention n'a plus que [\d\u202f]+,\d\d\xa0€ engagés)"
+        r" ; [\d\u202f]+,\d\d\xa0€ demandés\.$"
     ),
     "invalid": re.compile(
-        r"^Le montant accordé dépasse le montant demandé \([\d\u202f]+,\d\d €\)\.$"
+        r"^Le montant accordé dépasse le montant demandé \([\d\u202f]+,\d\d\xa0€\)\.$"
     ),
     "over_request": re.compile(
-        r"^[\d\u202f]+,\d\d € sont déjà engagés pour cette initiative ; [\d\u202f]+,\d\d € "
-        r"de plus dépasseraient le montant demandé \([\d\u202f]+,\d\d €\)\.$"
+        r"^[\d\u202f]+,\d\d\xa0€ sont déjà engagés pour cette initiative ; [\d\u202f]+,\d\d\xa0€ "
+        r"de plus dépasseraient le montant demandé \([\d\u202f]+,\d\d\xa0€\)\.$"
     ),
 }
 
