@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.dbutils import constraint_violated
@@ -32,6 +33,10 @@ Kind = LedgerTransaction.Kind
 Account = LedgerAccount.Kind
 GENESIS = "0" * 64
 MAX_KEY = 100
+OVER_PAID_MESSAGE = gettext_lazy("Un remboursement ne dépasse jamais ce qui a été versé.")
+CLOSED_MESSAGE = gettext_lazy(
+    "La période du fonds « %(fund)s » est close : son grand livre ne reçoit plus d'écriture."
+)
 
 
 class LedgerError(DomainError):
@@ -64,6 +69,21 @@ def paid_account(fund):
     return _get_or_create_account(kind=Account.PAID_OUT, fund=fund)
 
 
+def carry_over_account():
+    return _get_or_create_account(kind=Account.CARRY_OVER)
+
+
+def is_closed(fund):
+    from .models import FundClosing
+
+    return FundClosing.objects.filter(fund=fund).exists()
+
+
+def _require_open(fund):
+    if is_closed(fund):
+        raise LedgerError(CLOSED_MESSAGE % {"fund": fund.label}, code="closed")
+
+
 # Hashing ------------------------------------------------------------------------------
 
 
@@ -84,6 +104,8 @@ def canonical_content(tx, legs):
         "key": tx.idempotency_key,
         "created_at": tx.created_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
     }
+    if tx.pair_id is not None:  # a CARRY_IN names its CARRY_OUT
+        content["pair"] = tx.pair_id
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -143,13 +165,18 @@ def _post(
     payment_date=None,
     memo="",
     reverses=None,
+    pair=None,
+    also_lock=(),
+    guard=None,
     posted=None,
 ):
     """Move ``amount`` from ``source`` to ``target`` (accounts), as one transaction of
-    the fund's chain. Call inside transaction.atomic(). ``posted(tx)`` runs for a new
-    transaction only, never for the replay of one already posted."""
+    the fund's chain. Call inside transaction.atomic(). ``also_lock`` are accounts to
+    hold with the others (in the same id order) and ``guard()`` runs once they are held,
+    before anything is written, to refuse what the held rows forbid. ``posted(tx)`` runs
+    for a new transaction only, never for the replay of one already posted."""
     head = available_account(fund)
-    ids = sorted({source.pk, target.pk, head.pk})
+    ids = sorted({source.pk, target.pk, head.pk, *(account.pk for account in also_lock)})
     locked = {
         a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     }
@@ -162,6 +189,9 @@ def _post(
     if reverses is not None and LedgerTransaction.objects.filter(reverses=reverses).exists():
         # Another reversal committed while this one waited for the locks.
         raise LedgerError(_("Cette opération est déjà contre-passée."))
+    _require_open(fund)
+    if guard is not None:
+        guard()
     source, target, head = locked[source.pk], locked[target.pk], locked[head.pk]
     if source.kind != Account.BUDGET and source.balance < amount:
         raise LedgerError(_shortfall(source, amount), code="insufficient")
@@ -175,6 +205,7 @@ def _post(
         payment_date=payment_date,
         memo=memo,
         reverses=reverses,
+        pair=pair,
         actor=actor if actor is not None and actor.is_authenticated else None,
         idempotency_key=key,
         created_at=timezone.now(),
@@ -228,6 +259,10 @@ def _posting(post):
                 raise LedgerError(_("Cette décision a déjà engagé une subvention.")) from None
             if constraint_violated(error, "ledger_commits_within_request"):
                 raise LedgerError(_("Les subventions dépasseraient le montant demandé.")) from None
+            if constraint_violated(error, "ledger_fund_closed"):
+                raise LedgerError(_("La période de ce fonds est close.")) from None
+            if constraint_violated(error, "ledger_repayments_within_payments"):
+                raise LedgerError(OVER_PAID_MESSAGE) from None
             raise
 
     run.__doc__ = post.__doc__
@@ -394,6 +429,92 @@ def ledger_release(*, actor, grant, amount, key, memo=""):
     )
 
 
+def paid_on(grant):
+    """What ``grant`` has paid its carrier and was not paid back: its payments less its
+    repayments, each net of its reversal (the rule PostgreSQL holds: never below zero)."""
+    net = Decimal(0)
+    movements = LedgerTransaction.objects.filter(grant=grant).select_related("reverses")
+    for tx in movements.filter(kind__in=[Kind.DISBURSE, Kind.REPAYMENT, Kind.REVERSAL]):
+        kind, sign = tx.kind, 1
+        if kind == Kind.REVERSAL:
+            kind, sign = tx.reverses.kind, -1
+        if kind == Kind.DISBURSE:
+            net += sign * tx.amount
+        elif kind == Kind.REPAYMENT:
+            net -= sign * tx.amount
+    return net
+
+
+@_posting
+def ledger_repay(*, actor, grant, amount, payment_reference, payment_date, key, request=None):
+    """REPAYMENT: money the carrier paid back returns from the fund's paid-out account to
+    its available account; at most what the grant paid and was not paid back, and, for
+    a repayment ``request``, at most what it still asks."""
+    _require_payment_officer(actor, grant)
+    amount = parse_amount(amount)
+    reference = (payment_reference or "").strip()
+    if not reference or len(reference) > 100:
+        raise LedgerError(_("Indiquez la référence de l'encaissement (titre de recette)."))
+    if payment_date is None or payment_date > timezone.localdate():
+        raise LedgerError(_("La date de l'encaissement est requise et ne peut être dans le futur."))
+    if request is not None and request.grant_id != grant.pk:
+        raise LedgerError(_("Cette demande de remboursement porte sur une autre subvention."))
+
+    def within_payments():
+        # The grant's committed account is held: repayments of one grant queue here.
+        paid = paid_on(grant)
+        if amount > paid:
+            raise LedgerError(
+                _(
+                    "Le remboursement (%(amount)s) dépasse ce qui a été versé et non remboursé "
+                    "sur cette subvention (%(paid)s)."
+                )
+                % {"amount": euros(amount), "paid": euros(paid)},
+                code="over_paid",
+            )
+        if request is not None:
+            from .models import RepaymentRequest
+
+            held = RepaymentRequest.objects.select_for_update().get(pk=request.pk)
+            if held.status != RepaymentRequest.Status.OPEN:
+                raise LedgerError(_("Cette demande de remboursement n'est plus en attente."))
+            if amount > held.amount - held.repaid:
+                raise LedgerError(
+                    _("La demande n'attend plus que %(left)s.")
+                    % {"left": euros(held.amount - held.repaid)},
+                    code="over_request",
+                )
+
+    def settle(tx):
+        if request is None:
+            return
+        from .models import RepaymentRequest
+
+        held = RepaymentRequest.objects.select_for_update().get(pk=request.pk)
+        held.repaid += amount
+        if held.repaid >= held.amount:
+            held.status = RepaymentRequest.Status.SETTLED
+        held.save(update_fields=["repaid", "status"])
+        request.repaid, request.status = held.repaid, held.status
+
+    return _post(
+        actor=actor,
+        fund=grant.fund,
+        kind=Kind.REPAYMENT,
+        amount=amount,
+        source=paid_account(grant.fund),
+        target=available_account(grant.fund),
+        key=key,
+        grant=grant,
+        reference=reference,
+        payment_date=payment_date,
+        also_lock=[grant.account],
+        guard=within_payments,
+        posted=settle,
+        audit_action="fonds.ledger.repay",
+    )
+
+
 @_posting
 def ledger_reverse(*, actor, original, key, memo=""):
     """REVERSAL: the exact opposite of an earlier transaction (nothing is ever edited).
@@ -414,8 +535,20 @@ def ledger_reverse(*, actor, original, key, memo=""):
         if existing is not None:
             return existing
         raise LedgerError(_("Cette opération est déjà contre-passée."))
+    if original.kind in (Kind.CARRY_OUT, Kind.CARRY_IN, Kind.RETURN):
+        raise LedgerError(_("Les écritures d'une clôture de période ne se contre-passent pas."))
     legs = {leg.amount > 0: leg.account for leg in original.legs.select_related("account")}
+    grant = original.grant
+
+    def keeps_repayments_covered():
+        if original.kind == Kind.DISBURSE and paid_on(grant) < original.amount:
+            raise LedgerError(
+                _("Ce paiement est en partie remboursé : contre-passez d'abord le remboursement.")
+            )
+
     return _post(
+        also_lock=[grant.account] if original.kind == Kind.DISBURSE else [],
+        guard=keeps_repayments_covered,
         actor=actor,
         fund=original.fund,
         kind=Kind.REVERSAL,
@@ -477,3 +610,15 @@ def committed_to(initiative):
 
 def fund_balances(fund):
     return balances_by_fund([fund.pk])[fund.pk]
+
+
+def repaid_by_fund(fund_ids):
+    """What carriers paid back to each fund, net of reversed repayments."""
+    repayments = LedgerTransaction.objects.filter(
+        fund_id__in=list(fund_ids), kind=Kind.REPAYMENT, reversed_by__isnull=True
+    )
+    return dict(
+        repayments.values_list("fund_id")
+        .annotate(total=Sum("amount"))
+        .values_list("fund_id", "total")
+    )

@@ -17,9 +17,10 @@ from django.db.models.fields.json import KT
 from accounts.models import AuditEntry
 
 from .ledger import GENESIS, chain_hash
-from .models import Fund, Grant, LedgerAccount, LedgerLeg, LedgerTransaction
+from .models import Fund, FundClosing, Grant, LedgerAccount, LedgerLeg, LedgerTransaction
 
 BATCH = 5000
+Kind = LedgerTransaction.Kind
 
 # Rows read as tuples carrying the models' own attribute names, which is all the
 # chain's hashing reads: replaying 100 000 transactions stays a matter of seconds.
@@ -50,6 +51,19 @@ class Commit:
     amount: Decimal
 
 
+@dataclass(frozen=True)
+class Carry:
+    """A CARRY_OUT or CARRY_IN of the replayed chains."""
+
+    transaction: int
+    fund: int
+    sequence: int
+    kind: str
+    grant: int | None
+    amount: Decimal
+    pair: int | None
+
+
 @dataclass
 class Replay:
     """What the replay established, handed to every cross-check."""
@@ -57,6 +71,9 @@ class Replay:
     slugs: dict = field(default_factory=dict)  # fund id -> slug
     hashes: dict = field(default_factory=dict)  # hash -> Held
     commits: list = field(default_factory=list)  # Commit, in fund then sequence order
+    carries: list = field(default_factory=list)  # Carry, in fund then sequence order
+    # fund id -> {kind: total} of the movements a closing accounts for
+    closing_moves: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(Decimal)))
 
     def where(self, commit):
         return (
@@ -159,10 +176,17 @@ def _replay_fund(fund_id, slug, report, replay, balances, grant_of):
             for leg in tx_legs:
                 balances[leg.account_id] += leg.amount
             hashes[tx.hash] = Held(fund_id, tx.sequence, tx.id)
-            if tx.kind == LedgerTransaction.Kind.COMMIT:
+            if tx.kind == Kind.COMMIT:
                 commits.append(
                     Commit(tx.id, fund_id, tx.sequence, tx.grant_id, tx.reference, tx.amount)
                 )
+            elif tx.kind in (Kind.CARRY_OUT, Kind.CARRY_IN):
+                replay.carries.append(
+                    Carry(tx.id, fund_id, tx.sequence, tx.kind, tx.grant_id, tx.amount, tx.pair_id)
+                )
+            if tx.kind in (Kind.CARRY_OUT, Kind.RETURN):
+                moved = "grants" if tx.grant_id else "unspent"
+                replay.closing_moves[fund_id][moved] += tx.amount
             running = tx.hash
             expected_sequence += 1
             report.transactions += 1
@@ -242,11 +266,21 @@ def grants_against_commits(replay):
             return f"{replay.where(commit)} names no grant"
         by_grant[commit.grant].append(commit)
     grants = Grant.objects.order_by("pk").values_list(
-        "pk", "fund_id", "initiative_id", "initiative__fund_id", "decision_reference"
+        "pk",
+        "fund_id",
+        "initiative_id",
+        "initiative__fund_id",
+        "decision_reference",
+        "carried_from_id",
     )
-    for pk, fund_id, initiative_id, initiative_fund, reference in grants.iterator(BATCH):
+    for pk, fund_id, initiative_id, initiative_fund, reference, carried in grants.iterator(BATCH):
         commits = by_grant.pop(pk, [])
         where = f"grant id {pk} (decision {reference})"
+        if carried is not None:
+            # Created by a closing's CARRY_IN (checked with its pair), never by a COMMIT.
+            if commits:
+                return f"{where} was carried over, yet {replay.where(commits[0])} names it"
+            continue
         if len(commits) != 1:
             return f"{where}: {len(commits)} COMMIT transactions name it, expected one"
         commit = commits[0]
@@ -268,9 +302,9 @@ def grants_against_decisions_recorded(replay):
     initiative — a grant re-pointed to another initiative is found here."""
     grants = {
         reference: (pk, initiative_id)
-        for pk, reference, initiative_id in Grant.objects.values_list(
-            "pk", "decision_reference", "initiative_id"
-        )
+        for pk, reference, initiative_id in Grant.objects.filter(
+            carried_from__isnull=True
+        ).values_list("pk", "decision_reference", "initiative_id")
     }
     entries = (
         AuditEntry.objects.filter(action="fonds.initiative.decision_granted")
@@ -290,7 +324,61 @@ def grants_against_decisions_recorded(replay):
     return None
 
 
-LEDGER_CHECKS = (audit_log_heads, grants_against_commits, grants_against_decisions_recorded)
+def carry_overs_paired(replay):
+    """Each CARRY_IN names a CARRY_OUT of the same amount, in the fund whose closing
+    names the CARRY_IN's fund as the next period's; each CARRY_OUT has one CARRY_IN; a
+    carried grant continues, under the same decision and for the same initiative, the
+    grant its CARRY_OUT emptied; each closing's figures are what its entries moved."""
+    outs = {carry.transaction: carry for carry in replay.carries if carry.kind == Kind.CARRY_OUT}
+    closings = {
+        fund_id: (next_fund, carried, unspent)
+        for fund_id, next_fund, carried, unspent in FundClosing.objects.values_list(
+            "fund_id", "next_fund_id", "carried_grants", "unspent"
+        )
+    }
+    grants = {
+        pk: (carried_from, initiative, reference)
+        for pk, carried_from, initiative, reference in Grant.objects.values_list(
+            "pk", "carried_from_id", "initiative_id", "decision_reference"
+        )
+    }
+    carried_in = set()
+    for carry in replay.carries:
+        if carry.kind != Kind.CARRY_IN:
+            continue
+        where = f"CARRY_IN transaction id {carry.transaction} (fund {replay.slugs[carry.fund]})"
+        out = outs.get(carry.pair)
+        if out is None or out.amount != carry.amount or carry.pair in carried_in:
+            return f"{where} does not continue a CARRY_OUT of the same amount"
+        carried_in.add(carry.pair)
+        if closings.get(out.fund, (None,))[0] != carry.fund:
+            return f"{where}: the closing of fund {replay.slugs[out.fund]} names another fund"
+        if (out.grant is None) != (carry.grant is None):
+            return f"{where} and its CARRY_OUT do not both carry a grant"
+        if carry.grant is not None:
+            carried_from, initiative, reference = grants.get(carry.grant, (None, None, None))
+            origin = grants.get(out.grant, (None, None, None))
+            if carried_from != out.grant or (initiative, reference) != origin[1:]:
+                return f"{where}: grant id {carry.grant} does not continue grant id {out.grant}"
+    for out in outs.values():
+        if out.transaction not in carried_in:
+            return f"CARRY_OUT transaction id {out.transaction} has no CARRY_IN"
+    for fund_id, (_next, carried, unspent) in closings.items():
+        moved = replay.closing_moves.get(fund_id, {})
+        if (moved.get("grants", 0), moved.get("unspent", 0)) != (carried, unspent):
+            return f"the closing of fund {replay.slugs.get(fund_id)} differs from its entries"
+    for fund_id in replay.closing_moves:
+        if fund_id not in closings:
+            return f"fund {replay.slugs[fund_id]} has closing entries but no closing"
+    return None
+
+
+LEDGER_CHECKS = (
+    audit_log_heads,
+    grants_against_commits,
+    grants_against_decisions_recorded,
+    carry_overs_paired,
+)
 
 
 def verify_ledger(*, registered=True):

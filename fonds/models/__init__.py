@@ -1,6 +1,13 @@
 from .fund import Fund, Theme
 from .initiative import Attachment, BudgetLine, Initiative, Support
-from .ledger import Grant, LedgerAccount, LedgerLeg, LedgerTransaction
+from .ledger import (
+    FundClosing,
+    Grant,
+    LedgerAccount,
+    LedgerLeg,
+    LedgerTransaction,
+    RepaymentRequest,
+)
 from .quartier import Quartier
 from .report import Report, ReportDocument
 
@@ -8,12 +15,14 @@ __all__ = [
     "Attachment",
     "BudgetLine",
     "Fund",
+    "FundClosing",
     "Grant",
     "Initiative",
     "LedgerAccount",
     "LedgerLeg",
     "LedgerTransaction",
     "Quartier",
+    "RepaymentRequest",
     "Report",
     "ReportDocument",
     "Support",
