@@ -95,6 +95,21 @@ STEPS = {
             "subvention qui n'est pas versé reste engagé jusqu'à ce qu'une décision en dispose."
         ),
     ),
+    "repayment_asked": (
+        lambda: _("Remboursement demandé pour « %(title)s »"),
+        lambda: _(
+            "La ville vous demande de rembourser %(amount)s de la subvention de votre "
+            "initiative « %(title)s », avant le %(due_on)s. Le Trésor public vous adressera "
+            "l'avis de paiement ; suivez la demande dans votre espace."
+        ),
+    ),
+    "repayment_cancelled": (
+        lambda: _("Demande de remboursement annulée pour « %(title)s »"),
+        lambda: _(
+            "La demande de remboursement de la subvention de votre initiative « %(title)s » "
+            "est annulée."
+        ),
+    ),
     "question": (
         lambda: _("Le conseil de quartier a une question sur « %(title)s »"),
         lambda: _(
@@ -116,6 +131,8 @@ def _values(params):
     values = dict(params)
     if "amount" in values:
         values["amount"] = euros(values["amount"])
+    if "due_on" in values:
+        values["due_on"] = long_date(datetime.date.fromisoformat(values["due_on"]))
     return values
 
 

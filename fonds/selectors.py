@@ -28,6 +28,8 @@ TIMELINE_LABELS = {
     "fonds.report.complete": _("Bilan complété"),
     "fonds.report.refuse": _("Bilan refusé"),
     "fonds.report.accept": _("Bilan accepté, dossier clôturé"),
+    "fonds.repayment.request": _("Remboursement demandé"),
+    "fonds.repayment.cancel": _("Demande de remboursement annulée"),
 }
 # Steps whose message is an instructor's words to the carrier.
 FROM_INSTRUCTOR = {
@@ -36,6 +38,8 @@ FROM_INSTRUCTOR = {
     "fonds.initiative.inadmissible",
     "fonds.report.ask_completion",
     "fonds.report.refuse",
+    "fonds.repayment.request",
+    "fonds.repayment.cancel",
 }
 
 
@@ -99,7 +103,7 @@ def timelines(initiatives):
     """The timeline of each dossier, its steps and the money paid or released on its
     grants, in two queries: {initiative pk: [entries]}."""
     from .models import LedgerTransaction
-    from .trail import ledger_label
+    from .trail import audit_label, ledger_label
 
     ids = [str(initiative.pk) for initiative in initiatives]
     entries = AuditEntry.objects.filter(
@@ -110,14 +114,20 @@ def timelines(initiatives):
         result[int(entry.target_id)].append(
             {
                 "at": entry.created_at,
-                "label": TIMELINE_LABELS[entry.action],
+                "label": audit_label(entry)
+                if entry.action == "fonds.repayment.request"
+                else TIMELINE_LABELS[entry.action],
                 "message": entry.data.get("reason", ""),
                 "from_instructor": entry.action in FROM_INSTRUCTOR,
             }
         )
     movements = LedgerTransaction.objects.filter(
         grant__initiative_id__in=ids,
-        kind__in=[LedgerTransaction.Kind.DISBURSE, LedgerTransaction.Kind.RELEASE],
+        kind__in=[
+            LedgerTransaction.Kind.DISBURSE,
+            LedgerTransaction.Kind.RELEASE,
+            LedgerTransaction.Kind.REPAYMENT,
+        ],
     ).annotate(initiative_pk=F("grant__initiative_id"))
     for tx in movements:
         result[tx.initiative_pk].append(
@@ -179,7 +189,11 @@ def grants_of(fund):
             paid=Sum(
                 "transactions__amount",
                 filter=Q(transactions__kind=LedgerTransaction.Kind.DISBURSE),
-            )
+            ),
+            repaid=Sum(
+                "transactions__amount",
+                filter=Q(transactions__kind=LedgerTransaction.Kind.REPAYMENT),
+            ),
         )
         .order_by("decision_reference")
     )

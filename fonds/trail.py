@@ -74,6 +74,16 @@ def _report_filed(data, completed=False):
         return _("Bilan complété") if completed else _("Bilan déposé")
 
 
+def _repayment_asked(data):
+    try:
+        return _("Remboursement de %(amount)s demandé, avant le %(due)s") % {
+            "amount": euros(data["amount"]),
+            "due": long_date(datetime.date.fromisoformat(data["due_on"])),
+        }
+    except (KeyError, ArithmeticError, ValueError, TypeError):
+        return _("Remboursement demandé")
+
+
 def audit_label(entry):
     """How one audited step on a dossier reads."""
     data = entry.data or {}
@@ -88,6 +98,10 @@ def audit_label(entry):
         return _report_filed(data)
     if action == "fonds.report.complete":
         return _report_filed(data, completed=True)
+    if action == "fonds.repayment.request":
+        return _repayment_asked(data)
+    if action == "fonds.repayment.cancel":
+        return _("Demande de remboursement annulée")
     if action in PLAIN_LABELS:
         return str(PLAIN_LABELS[action])
     return _("Autre action sur le dossier")
@@ -105,6 +119,13 @@ def ledger_label(tx):
         return _("Libération de %(amount)s au profit du fonds") % values
     if tx.kind == Kind.REVERSAL:
         return _("Contre-passation de %(amount)s") % values
+    if tx.kind == Kind.REPAYMENT:
+        values["date"] = long_date(tx.payment_date)
+        return _("Remboursement de %(amount)s reçu le %(date)s (référence %(reference)s)") % values
+    if tx.kind == Kind.CARRY_OUT:
+        return _("Report de %(amount)s engagés sur la période suivante") % values
+    if tx.kind == Kind.CARRY_IN:
+        return _("Report de %(amount)s engagés, venus de la période précédente") % values
     return _("Mouvement de %(amount)s") % values
 
 
@@ -157,6 +178,11 @@ class GrantMoney:
     left: Decimal
     payments: list
     releases: list
+    repaid: Decimal
+    repayments: list
+    carried_out: Decimal
+    carried_in: Decimal
+    requests: list
     # When the grant was committed in the ledger (its decision's publication).
     committed_at: datetime.datetime
 
@@ -167,6 +193,7 @@ def grant_money(initiative):
     grants = list(
         Grant.objects.filter(initiative=initiative)
         .select_related("account", "fund__quartier")
+        .prefetch_related("repayment_requests")
         .order_by("created_at", "pk")
     )
     by_grant = {grant.pk: [] for grant in grants}
@@ -192,6 +219,11 @@ def grant_money(initiative):
                 left=grant.account.balance,
                 payments=payments,
                 releases=[tx for tx in live if tx.kind == Kind.RELEASE],
+                repaid=total(Kind.REPAYMENT),
+                repayments=[tx for tx in live if tx.kind == Kind.REPAYMENT],
+                carried_out=total(Kind.CARRY_OUT),
+                carried_in=total(Kind.CARRY_IN),
+                requests=list(grant.repayment_requests.all()),
                 committed_at=commit.created_at if commit else grant.created_at,
             )
         )
@@ -202,7 +234,7 @@ def money_totals(money):
     """The dossier's money over all its grants."""
     return {
         name: sum((getattr(item, name) for item in money), Decimal("0.00"))
-        for name in ("granted", "paid", "released", "left")
+        for name in ("granted", "paid", "released", "left", "repaid")
     }
 
 
@@ -225,6 +257,7 @@ def comparison(initiative, report, money):
         (_("Montant demandé au fonds"), initiative.requested_amount),
         (_("Subvention accordée"), totals["granted"]),
         (_("Déjà versé au porteur"), totals["paid"]),
+        (_("Remboursé par le porteur"), totals["repaid"]),
         (_("Déjà libéré au profit du fonds"), totals["released"]),
         (_("Dépenses réelles déclarées au bilan"), spent),
         (_("Reste engagé, libéré si le bilan est accepté"), totals["left"]),

@@ -40,4 +40,5 @@ urlpatterns = [
     path("fonds/<slug:slug>/", ledger.fund_detail, name="fund_detail"),
     path("fonds/<slug:slug>/grand-livre/", ledger.fund_ledger, name="fund_ledger"),
     path("fonds/<slug:slug>/crediter/", ledger.fund_credit, name="fund_credit"),
+    path("fonds/<slug:slug>/cloturer/", ledger.fund_close_view, name="fund_close"),
 ]

@@ -42,6 +42,9 @@ def register_backoffice_urls():
         ),
         path("subventions/<id:pk>/paiement/", desk.grant_payment, name="grant_payment"),
         path("subventions/<id:pk>/liberation/", desk.grant_release, name="grant_release"),
+        path("subventions/<id:pk>/remboursement/", desk.repayment_ask, name="grant_repayment_ask"),
+        path("remboursements/<id:pk>/", desk.repayment_receive, name="repayment_receive"),
+        path("remboursements/<id:pk>/annuler/", desk.repayment_cancel, name="repayment_cancel"),
     ]
 
 

@@ -128,6 +128,10 @@ MATRIX = {
     # own dossier.
     "grant_payment":                          (  L,   L,   L,   L,   L,   L,   L, 404, 200, 404),
     "grant_release":                          (  L,   L,   L,   L,   L,   L,   L, 404, 200, 404),
+    "grant_repayment_ask":                    (  L,   L,   L,   L,   L,   L,   L, 404, 200, 404),
+    "repayment_receive":                      (  L,   L,   L,   L,   L,   L,   L, 404, 200, 404),
+    # Closing a period: administrators.
+    "fund_close":                             (  L, 404, 404, 404, 404, 404, 404, 404, 404, 200),
     # Everyone signed in has a council space; it lists only the councils they sit on.
     "council_home":                           signed_in(200),
     # Deliberations: the council's members in office and the quartier's instructors.
@@ -162,6 +166,7 @@ MATRIX = {
     "fonds_backoffice_report":                (  L,   L,   L,   L,   L,   L,   L, 403, 200, 200),
     "fonds_backoffice_report_decide":         admin_side(405, 405),
     "fonds_backoffice_photo_hide":            admin_side(405, 405),
+    "repayment_cancel":                       admin_side(405, 405),
     "votes_planning_sessions":                admin_side(200, 200),
     "themes:add":                             admin_side(D, 200),
     "quartiers:add":                          admin_side(D, 200),
@@ -198,6 +203,7 @@ POST_ONLY = {
     # Reviewing a bilan: the quartier's instructors (an administrator reads it only).
     "fonds_backoffice_report_decide":         (  L,   L,   L,   L,   L,   L,   L, 403,  OK,  OK),
     "fonds_backoffice_photo_hide":            (  L,   L,   L,   L,   L,   L,   L, 403,  OK,  OK),
+    "repayment_cancel":                       (  L,   L,   L,   L,   L,   L,   L, 403,  OK, 403),
     "conseils:mandate_grant":                 admin_side(403, OK),
     "conseils:mandate_invite":                admin_side(403, OK),
     "conseils:invitation_cancel":             admin_side(403, OK),
@@ -349,7 +355,7 @@ def _build_world(data):
     from accounts.invitations import role_invite
     from accounts.privacy import data_export_build, data_export_request
     from accounts.roles import Role
-    from fonds.models import Fund, Initiative, Report, Theme
+    from fonds.models import Fund, Initiative, RepaymentRequest, Report, Theme
     from fonds.services import initiative_attach, initiative_set_photo
     from votes.models import AgendaItem, Council, Decision, Mandate, Session
     from votes.services import agenda_add, decision_record, message_post, vote_open
@@ -405,6 +411,9 @@ def _build_world(data):
         "assignment": assignment,
     }
     o["grant"] = o["granted"].grants.get()
+    o["repayment"] = RepaymentRequest.objects.create(
+        grant=o["grant"], amount="1.00", due_on=timezone.localdate(), reason="Action annulée"
+    )
     o["document"] = o["report"].documents.first()
     waiting = AgendaItem.objects.get(session=o["open_session"])
     assert waiting.initiative.author_id == author.pk
@@ -496,6 +505,10 @@ def _urls(o):
         "fund_credit": url("fund_credit", slug),
         "grant_payment": url("grant_payment", o["grant"].pk),
         "grant_release": url("grant_release", o["grant"].pk),
+        "grant_repayment_ask": url("grant_repayment_ask", o["grant"].pk),
+        "repayment_receive": url("repayment_receive", o["repayment"].pk),
+        "repayment_cancel": url("repayment_cancel", o["repayment"].pk),
+        "fund_close": url("fund_close", slug),
         "council_home": url("council_home"),
         "council_session": url("council_session", session),
         "council_minutes[unsigned]": url("council_minutes", session),
@@ -576,6 +589,10 @@ def _post_data(o, people):
         "fund_credit": money,
         "grant_payment": money | {"payment_reference": "VIR-1", "payment_date": today},
         "grant_release": money,
+        "grant_repayment_ask": money | {"due_on": today, "reason": "Intrus"},
+        "repayment_receive": money | {"payment_reference": "TITRE-1", "payment_date": today},
+        "repayment_cancel": {f"annuler-{o['repayment'].pk}-reason": "Intrus"},
+        "fund_close": {"envelope": "return", "reason": "Intrus"},
         "council_session": {"action": "close"},
         "council_item": {"action": "interest", "note": "Intrus"},
         "council_session_new": {

@@ -220,6 +220,7 @@ def _build_world():
     from accounts.roles import Role
     from accounts.services import role_grant
     from fonds.ledger import ledger_credit
+    from fonds.models import RepaymentRequest
     from fonds.services import (
         initiative_attach,
         initiative_create,
@@ -284,6 +285,12 @@ def _build_world():
         "submitted": submitted,
         "granted": granted,
         "grant": reported.grants.get(),
+        "repayment": RepaymentRequest.objects.create(
+            grant=reported.grants.get(),
+            amount="1.00",
+            due_on=timezone.localdate(),
+            reason="Action annulée",
+        ),
         "reported": reported,
         "document": report.documents.first(),
         "assignment": RoleAssignment.objects.get(user=instructor),
@@ -372,6 +379,10 @@ ROUTES = {
     "fund_credit": lambda o: [("administrator", {"slug": o["fund"].slug})],
     "grant_payment": lambda o: [("instructor", {"pk": o["grant"].pk})],
     "grant_release": lambda o: [("instructor", {"pk": o["grant"].pk})],
+    "grant_repayment_ask": lambda o: [("instructor", {"pk": o["grant"].pk})],
+    "repayment_receive": lambda o: [("instructor", {"pk": o["repayment"].pk})],
+    "repayment_cancel": lambda o: [("instructor", {"pk": o["repayment"].pk})],
+    "fund_close": lambda o: [("administrator", {"slug": o["fund"].slug})],
     "council_home": lambda o: [("chair", {})],
     "council_session": lambda o: [
         ("chair", {"pk": o["planned"].pk}),
@@ -1075,6 +1086,9 @@ def test_every_form_and_council_action(fuzz_world):
         "fund_credit",
         "grant_payment",
         "grant_release",
+        "grant_repayment_ask",
+        "repayment_receive",
+        "fund_close",
         "council_session_new",
         "council_publish",
         "question_answer",

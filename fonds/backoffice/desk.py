@@ -2,6 +2,8 @@
 and the review of its bilan (accept and release, ask for more, refuse), each in the
 Wagtail admin beside the dossier."""
 
+import datetime
+
 from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.http import Http404
@@ -14,16 +16,33 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 
+from accounts.dates import long_date
 from accounts.errors import DomainError, PermissionDenied
 from accounts.forms import add_domain_error
 from accounts.predicates import is_instructor_of
-from fonds.ledger import ledger_disburse, ledger_release
-from fonds.models import Grant, Initiative, Report, ReportDocument
-from fonds.money import euros
-from fonds.services import report_accept, report_ask_completion, report_hide_photo, report_refuse
+from fonds.forms import DateInput
+from fonds.ledger import ledger_disburse, ledger_release, ledger_repay, paid_on
+from fonds.models import Grant, Initiative, RepaymentRequest, Report, ReportDocument
+from fonds.money import euros, format_euros, parse_amount
+from fonds.services import (
+    repayment_request_cancel,
+    repayment_request_create,
+    report_accept,
+    report_ask_completion,
+    report_hide_photo,
+    report_refuse,
+)
+from fonds.services.repayments import MAX_REASON as REPAYMENT_REASON
+from fonds.services.repayments import still_asked
 from fonds.services.reports import MAX_HIDDEN_REASON, MAX_REVIEW_REASON
 from fonds.trail import comparison, grant_money
-from fonds.views.ledger import PaymentForm, ReleaseForm, staff_action
+from fonds.views.ledger import (
+    AmountField,
+    LedgerActionForm,
+    PaymentForm,
+    ReleaseForm,
+    staff_action,
+)
 
 from .access import can_open_dossier, forbidden
 
@@ -248,3 +267,185 @@ def report_photo_hide(request, pk, document_pk):
             return redirect(reverse("fonds_backoffice_report", args=[pk]) + "#photos-title")
     messages.error(request, _("L'action n'a pas été enregistrée."))
     return _render_review(request, initiative, forms_={"hide": form})
+
+
+# Money coming back -----------------------------------------------------------------------
+
+
+class RepaymentRequestForm(LedgerActionForm):
+    amount = AmountField(label=gettext_lazy("Montant à rembourser (€)"), max_length=20)
+    due_on = forms.DateField(label=gettext_lazy("Date limite"), widget=DateInput())
+    reason = forms.CharField(
+        label=gettext_lazy("Motif de la demande"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=REPAYMENT_REASON,
+        help_text=gettext_lazy(
+            "Le porteur le lira : un bilan refusé après paiement, une action annulée…"
+        ),
+    )
+    field_order = ["amount", "due_on", "reason"]
+
+    def __init__(self, *args, grant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grant = grant
+
+    def clean_amount(self):
+        value = self.cleaned_data["amount"]
+        room = paid_on(self.grant) - still_asked(self.grant)
+        if parse_amount(value) > room:
+            raise forms.ValidationError(
+                _(
+                    "Le montant dépasse ce qui a été versé et n'est ni remboursé ni déjà "
+                    "demandé : %(room)s."
+                )
+                % {"room": euros(max(room, 0))}
+            )
+        return value
+
+
+class RepaymentForm(LedgerActionForm):
+    amount = AmountField(label=gettext_lazy("Montant reçu (€)"), max_length=20)
+    payment_reference = forms.CharField(
+        label=gettext_lazy("Référence de l'encaissement (titre de recette)"), max_length=100
+    )
+    payment_date = forms.DateField(label=gettext_lazy("Date de l'encaissement"), widget=DateInput())
+    field_order = ["amount", "payment_reference", "payment_date"]
+
+    def __init__(self, *args, request_, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.repayment_request = request_
+
+    def clean_amount(self):
+        value = self.cleaned_data["amount"]
+        left = self.repayment_request.amount - self.repayment_request.repaid
+        if parse_amount(value) > left:
+            raise forms.ValidationError(
+                _("La demande n'attend plus que %(left)s.") % {"left": euros(left)}
+            )
+        return value
+
+    def clean_payment_date(self):
+        day = self.cleaned_data["payment_date"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(
+                _("La date de l'encaissement est requise et ne peut être dans le futur.")
+            )
+        return day
+
+
+class CancelRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Motif de l'annulation"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=REPAYMENT_REASON,
+    )
+
+
+def _grant_summary(grant):
+    paid = paid_on(grant)
+    return [
+        (_("Décision"), grant.decision_reference),
+        (_("Initiative"), grant.initiative.title),
+        (_("Versé et non remboursé"), euros(paid)),
+        (_("Déjà demandé, en attente"), euros(still_asked(grant))),
+    ]
+
+
+@reauthentication_required
+def repayment_ask(request, pk):
+    grant, allowed, _summary = _grant(request, pk)
+    return staff_action(
+        request,
+        form_class=RepaymentRequestForm,
+        form_kwargs={"grant": grant},
+        allowed=allowed,
+        title=_("Demander un remboursement"),
+        back=_dossier_url(grant.initiative_id),
+        summary=_grant_summary(grant),
+        initial={"due_on": timezone.localdate() + datetime.timedelta(days=30)},
+        template="fonds/admin/ledger_action.html",
+        done=_("La demande de remboursement est enregistrée ; le porteur en est prévenu."),
+        confirm_note=_(
+            "Le porteur recevra la demande, son montant, sa date limite et son motif. Le "
+            "remboursement sera inscrit au grand livre quand il sera reçu."
+        ),
+        confirm_button=_("Confirmer et envoyer la demande"),
+        post=lambda data: repayment_request_create(
+            actor=request.user,
+            grant=grant,
+            amount=data["amount"],
+            due_on=data["due_on"],
+            reason=data["reason"],
+        ),
+    )
+
+
+def _repayment_request(request, pk):
+    repayment = get_object_or_404(
+        RepaymentRequest.objects.select_related(
+            "grant__fund__quartier", "grant__initiative", "grant__account"
+        ),
+        pk=pk,
+    )
+    return repayment, may_handle_money(request.user, repayment.grant.initiative)
+
+
+@reauthentication_required
+def repayment_receive(request, pk):
+    repayment, allowed = _repayment_request(request, pk)
+    grant = repayment.grant
+    if repayment.status != RepaymentRequest.Status.OPEN:
+        allowed = False
+    return staff_action(
+        request,
+        form_class=RepaymentForm,
+        form_kwargs={"request_": repayment},
+        allowed=allowed,
+        title=_("Enregistrer un remboursement reçu"),
+        back=_dossier_url(grant.initiative_id),
+        summary=[
+            *_grant_summary(grant),
+            (_("Demande"), euros(repayment.amount)),
+            (_("Déjà reçu sur la demande"), euros(repayment.repaid)),
+            (_("Date limite"), long_date(repayment.due_on)),
+        ],
+        initial={
+            "amount": format_euros(repayment.amount - repayment.repaid),
+            "payment_date": timezone.localdate(),
+        },
+        template="fonds/admin/ledger_action.html",
+        done=_("Le remboursement est inscrit au grand livre : il revient au fonds."),
+        key_prefix="repay",
+        post=lambda data: ledger_repay(
+            actor=request.user,
+            grant=grant,
+            amount=data["amount"],
+            payment_reference=data["payment_reference"],
+            payment_date=data["payment_date"],
+            request=repayment,
+            idempotency_key=f"repay-{data['key']}",
+        ),
+    )
+
+
+@require_POST
+def repayment_cancel(request, pk):
+    repayment, allowed = _repayment_request(request, pk)
+    if not allowed:
+        return forbidden(request)
+    form = CancelRequestForm(request.POST, prefix=f"annuler-{repayment.pk}")
+    back = _dossier_url(repayment.grant.initiative_id)
+    if form.is_valid():
+        try:
+            repayment_request_cancel(
+                actor=request.user, request=repayment, reason=form.cleaned_data["reason"]
+            )
+        except PermissionDenied as error:
+            return forbidden(request, error.message)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("La demande de remboursement est annulée."))
+        return redirect(back + "#money-title")
+    messages.error(request, _("Indiquez le motif de l'annulation : le porteur le lira."))
+    return redirect(back + "#money-title")

@@ -16,6 +16,7 @@ from .initiatives import (
 )
 from .quartiers import fund_create, quartier_create, theme_create
 from .referentials import fund_update, quartier_update, theme_update
+from .repayments import repayment_request_cancel, repayment_request_create
 from .reports import (
     report_accept,
     report_ask_completion,
@@ -43,6 +44,8 @@ __all__ = [
     "initiative_withdraw",
     "quartier_create",
     "quartier_update",
+    "repayment_request_cancel",
+    "repayment_request_create",
     "report_accept",
     "report_ask_completion",
     "report_complete",

@@ -18,9 +18,11 @@ from accounts.dates import long_date
 from accounts.errors import DomainError
 from accounts.forms import add_domain_error
 from accounts.predicates import is_administrator, is_instructor_of
+from fonds.closing import MAX_REASON as CLOSING_REASON
+from fonds.closing import closing_preview, fund_close, next_funds
 from fonds.forms import DateInput
-from fonds.ledger import canonical_content, ledger_credit
-from fonds.models import Fund, LedgerTransaction
+from fonds.ledger import canonical_content, is_closed, ledger_credit, repaid_by_fund
+from fonds.models import Fund, FundClosing, LedgerTransaction
 from fonds.money import euros, parse_amount
 from fonds.selectors import funds_with_balances, grants_of, ledger_export_rows, ledger_rows
 
@@ -39,6 +41,7 @@ def fund_detail(request, slug):
     funds_with_balances([fund])
     user = request.user
     head = fund.accounts.filter(kind="fund_available").values_list("head_hash", flat=True).first()
+    closing = FundClosing.objects.select_related("next_fund").filter(fund=fund).first()
     return render(
         request,
         "fonds/fund_detail.html",
@@ -46,7 +49,11 @@ def fund_detail(request, slug):
             "fund": fund,
             "grants": grants_of(fund),
             "head_hash": head,
-            "can_credit": is_administrator(user),
+            "repaid": repaid_by_fund([fund.pk]).get(fund.pk),
+            "closing": closing,
+            "carried_in": FundClosing.objects.select_related("fund").filter(next_fund=fund),
+            "can_credit": is_administrator(user) and closing is None,
+            "can_close": is_administrator(user) and closing is None,
             "can_pay": is_instructor_of(user, fund.quartier_id),
         },
     )
@@ -297,6 +304,9 @@ def staff_action(
     template="fonds/ledger_action.html",
     done=None,
     key_prefix=None,
+    confirm_note=None,
+    confirm_button=None,
+    extra_context=None,
 ):
     """A form, a confirmation step (with what must be acknowledged), then the posting.
     A refusal of the ledger is shown on the form and nothing is written. The same
@@ -342,6 +352,9 @@ def staff_action(
             "unacknowledged": unacknowledged,
             "back": back,
             "summary": summary,
+            "confirm_note": confirm_note,
+            "confirm_button": confirm_button,
+            **(extra_context or {}),
         },
     )
 
@@ -364,5 +377,84 @@ def fund_credit(request, slug):
             amount=data["amount"],
             memo=data["memo"],
             idempotency_key=f"credit-{data['key']}",
+        ),
+    )
+
+
+class ClosingForm(LedgerActionForm):
+    next_fund = forms.ModelChoiceField(
+        label=gettext_lazy("Fonds de la période suivante, qui reçoit les reports"),
+        queryset=Fund.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("Aucun (rien n'est reporté)"),
+    )
+    envelope = forms.ChoiceField(
+        label=gettext_lazy("L'enveloppe non dépensée"),
+        choices=FundClosing.Envelope.choices,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Motif de la clôture"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=CLOSING_REASON,
+        help_text=gettext_lazy("Publié avec la clôture, sur la page du fonds."),
+    )
+    field_order = ["next_fund", "envelope", "reason"]
+
+    def __init__(self, *args, fund, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fund = fund
+        choices = next_funds(fund).select_related("quartier")
+        self.fields["next_fund"].queryset = choices
+        self.fields["next_fund"].label_from_instance = lambda f: f.label
+        first = choices.first()
+        if first is not None:
+            self.fields["next_fund"].initial = first.pk
+
+    def confirmation(self):
+        data = self.cleaned_data
+        envelope = dict(FundClosing.Envelope.choices)[data["envelope"]]
+        return [
+            (self.fields["next_fund"].label, data["next_fund"].label if data["next_fund"] else "—"),
+            (self.fields["envelope"].label, envelope),
+            (self.fields["reason"].label, data["reason"]),
+        ]
+
+
+@login_required
+@reauthentication_required
+def fund_close_view(request, slug):
+    fund = get_object_or_404(Fund.objects.select_related("quartier"), slug=slug)
+    if is_closed(fund):
+        messages.info(request, _("La période de ce fonds est déjà close."))
+        return redirect(fund.get_absolute_url())
+    preview = closing_preview(fund)
+    return staff_action(
+        request,
+        form_class=ClosingForm,
+        form_kwargs={"fund": fund},
+        allowed=is_administrator(request.user),
+        title=_("Clore la période du fonds « %(fund)s »") % {"fund": fund},
+        back=fund.get_absolute_url(),
+        summary=[
+            (_("Fonds"), str(fund)),
+            (_("Période"), f"{long_date(fund.period_start)} – {long_date(fund.period_end)}"),
+            (_("Engagements à reporter"), euros(preview["carried"])),
+            (_("Enveloppe non dépensée"), euros(preview["unspent"])),
+        ],
+        done=_("La période du fonds est close ; les reports sont inscrits au grand livre."),
+        confirm_note=_(
+            "La clôture est définitive : le fonds ne recevra plus aucune écriture, les "
+            "subventions encore engagées continuent sur le fonds choisi."
+        ),
+        confirm_button=_("Confirmer et clore la période"),
+        extra_context={"intro": "fonds/includes/closing_preview.html", "preview_data": preview},
+        post=lambda data: fund_close(
+            actor=request.user,
+            fund=fund,
+            next_fund=data["next_fund"],
+            envelope=data["envelope"],
+            reason=data["reason"],
+            idempotency_key=f"close-{data['key']}",
         ),
     )
