@@ -44,6 +44,27 @@ class CarrierForm(forms.Form):
         required=False,
         help_text=_("14 chiffres."),
     )
+    host_name = forms.CharField(
+        label=_("Association hôte (collectif sans statut, facultatif)"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Un collectif sans existence légale peut nommer une association qui reçoit la "
+            "subvention pour lui et signe son bilan."
+        ),
+    )
+    host_siret = forms.CharField(
+        label=_("SIRET de l'association hôte"),
+        max_length=20,
+        required=False,
+        help_text=_("14 chiffres, ou son numéro RNA ci-dessous."),
+    )
+    host_rna = forms.CharField(
+        label=_("RNA de l'association hôte"),
+        max_length=10,
+        required=False,
+        help_text=_("W suivi de 9 chiffres."),
+    )
     title = forms.CharField(label=_("Titre du projet"), max_length=150)
 
     def __init__(self, *args, fund_fixed=False, **kwargs):
@@ -250,8 +271,14 @@ class ReportForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, completing=False, **kwargs):
+    def __init__(self, *args, completing=False, host="", **kwargs):
         super().__init__(*args, **kwargs)
+        if host:
+            self.fields["host_signatory"] = forms.CharField(
+                label=_("Signé pour l'association « %(host)s » par") % {"host": host},
+                max_length=200,
+                help_text=_("Le nom et la qualité de la personne qui représente l'association."),
+            )
         if completing:
             # The receipts already filed stay with the bilan; new ones are added to them.
             self.fields["receipts"].required = False

@@ -393,7 +393,19 @@ def ledger_disburse(*, actor, grant, amount, payment_reference, payment_date, ke
         raise LedgerError(_("Indiquez la référence du paiement (mandat, virement)."))
     if payment_date is None or payment_date > timezone.localdate():
         raise LedgerError(_("La date du paiement est requise et ne peut être dans le futur."))
+
+    def to_a_known_account():
+        # Every payment goes to the account the carrier gave (confirmed when changed
+        # after the decision); the system alone pays a dossier that never gave one
+        # (a history written before the accounts were kept).
+        from .services.bank import current_bank_details, payment_account
+
+        if is_system(actor) and current_bank_details(grant.initiative) is None:
+            return
+        payment_account(grant)
+
     return _post(
+        guard=to_a_known_account,
         actor=actor,
         fund=grant.fund,
         kind=Kind.DISBURSE,

@@ -229,6 +229,35 @@ register(
 )
 
 
+register(
+    "bank_changed",
+    label=gettext_lazy("Un changement du compte où ma subvention est versée"),
+    audience=gettext_lazy("Porteurs d'une initiative"),
+    title=lambda p: _("Le compte de versement de « %(title)s » a changé") % p,
+    lines=lambda p: [
+        _(
+            "Le compte où la subvention de « %(title)s » est versée est désormais %(account)s. "
+            "Si vous n'êtes pas à l'origine de ce changement, prévenez la mairie sans attendre."
+        )
+        % p
+    ],
+    required=True,
+)
+register(
+    "bank_to_confirm",
+    label=gettext_lazy("Un porteur a changé de compte après la décision"),
+    audience=gettext_lazy("Agents instructeurs"),
+    title=lambda p: _("Compte à confirmer : « %(title)s »") % p,
+    lines=lambda p: [
+        _(
+            "Le porteur de « %(title)s » (quartier %(quartier)s) a indiqué un nouveau compte "
+            "après la décision : confirmez-le avant le prochain paiement."
+        )
+        % p
+    ],
+)
+
+
 def _dossier(initiative):
     return {"title": initiative.title, "quartier": initiative.fund.quartier.name}
 

@@ -221,7 +221,7 @@ def ledger_export_rows(fund):
 
     legs = (
         LedgerLeg.objects.filter(transaction__fund=fund)
-        .select_related("transaction")
+        .select_related("transaction__grant__initiative")
         .order_by("transaction__sequence", "pk")
         .iterator(chunk_size=2000)
     )

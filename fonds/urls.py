@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import files, ledger, my_space, public, reports, submission
+from .views import bank, files, ledger, my_space, public, reports, submission
 
 urlpatterns = [
     path("initiatives/", public.initiative_list, name="initiative_list"),
@@ -30,6 +30,7 @@ urlpatterns = [
     path("mon-espace/", my_space.my_space, name="my_space"),
     path("mon-espace/notifications/", my_space.my_notifications, name="my_notifications"),
     path("initiatives/<id:pk>/bilan/", reports.report_file, name="report_file"),
+    path("initiatives/<id:pk>/compte/", bank.bank_details, name="bank_details"),
     path("initiatives/<id:pk>/bilan/examen/", reports.report_review, name="report_review"),
     path(
         "initiatives/<id:pk>/bilan/pieces/<id:document_pk>/",

@@ -40,6 +40,11 @@ def register_backoffice_urls():
             desk.report_photo_hide,
             name="fonds_backoffice_photo_hide",
         ),
+        path(
+            "dossiers/<id:pk>/compte/confirmer/",
+            desk.bank_confirm,
+            name="fonds_backoffice_bank_confirm",
+        ),
         path("subventions/<id:pk>/paiement/", desk.grant_payment, name="grant_payment"),
         path("subventions/<id:pk>/liberation/", desk.grant_release, name="grant_release"),
         path("subventions/<id:pk>/remboursement/", desk.repayment_ask, name="grant_repayment_ask"),

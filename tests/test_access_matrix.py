@@ -115,6 +115,8 @@ MATRIX = {
     "my_space":                               signed_in(200),
     "my_notifications":                       signed_in(200),
     "report_file":                            (  L, 404, 404, 200, 404, 404, 404, 404, 404, 404),
+    # The account a grant is paid to: its carrier alone gives it.
+    "bank_details":                           (  L, 404, 404, 200, 404, 404, 404, 404, 404, 404),
     "report_review":                          (  L, 404, 404, 200, 200, 404, 200, 404, 200, 200),
     # Receipts: those who handle the dossier; photos of an accepted bilan: everyone, if
     # the carrier confirmed the people shown agreed (this one did not).
@@ -167,6 +169,7 @@ MATRIX = {
     "fonds_backoffice_report_decide":         admin_side(405, 405),
     "fonds_backoffice_photo_hide":            admin_side(405, 405),
     "repayment_cancel":                       admin_side(405, 405),
+    "fonds_backoffice_bank_confirm":          admin_side(405, 405),
     "votes_planning_sessions":                admin_side(200, 200),
     "themes:add":                             admin_side(D, 200),
     "quartiers:add":                          admin_side(D, 200),
@@ -204,6 +207,7 @@ POST_ONLY = {
     "fonds_backoffice_report_decide":         (  L,   L,   L,   L,   L,   L,   L, 403,  OK,  OK),
     "fonds_backoffice_photo_hide":            (  L,   L,   L,   L,   L,   L,   L, 403,  OK,  OK),
     "repayment_cancel":                       (  L,   L,   L,   L,   L,   L,   L, 403,  OK, 403),
+    "fonds_backoffice_bank_confirm":          (  L,   L,   L,   L,   L,   L,   L, 403,  OK, 403),
     "conseils:mandate_grant":                 admin_side(403, OK),
     "conseils:mandate_invite":                admin_side(403, OK),
     "conseils:invitation_cancel":             admin_side(403, OK),
@@ -496,6 +500,8 @@ def _urls(o):
         "my_space": url("my_space"),
         "my_notifications": url("my_notifications"),
         "report_file": url("report_file", o["granted"].pk),
+        "bank_details": url("bank_details", pk["submitted"]),
+        "fonds_backoffice_bank_confirm": url("fonds_backoffice_bank_confirm", o["granted"].pk),
         "report_review": url("report_review", o["report"].initiative_id),
         "report_document": url("report_document", o["report"].initiative_id, o["document"].pk),
         "fund_list": url("fund_list"),
@@ -592,6 +598,8 @@ def _post_data(o, people):
         "grant_repayment_ask": money | {"due_on": today, "reason": "Intrus"},
         "repayment_receive": money | {"payment_reference": "TITRE-1", "payment_date": today},
         "repayment_cancel": {f"annuler-{o['repayment'].pk}-reason": "Intrus"},
+        "bank_details": {"holder": "Intrus", "iban": "FR7630006000011234567890189"},
+        "fonds_backoffice_bank_confirm": {"details": o["granted"].bank_details.get().pk},
         "fund_close": {"envelope": "return", "reason": "Intrus"},
         "council_session": {"action": "close"},
         "council_item": {"action": "interest", "note": "Intrus"},

@@ -382,6 +382,8 @@ ROUTES = {
     "grant_repayment_ask": lambda o: [("instructor", {"pk": o["grant"].pk})],
     "repayment_receive": lambda o: [("instructor", {"pk": o["repayment"].pk})],
     "repayment_cancel": lambda o: [("instructor", {"pk": o["repayment"].pk})],
+    "bank_details": lambda o: [("author", {"pk": o["submitted"].pk})],
+    "fonds_backoffice_bank_confirm": lambda o: [("instructor", {"pk": o["granted"].pk})],
     "fund_close": lambda o: [("administrator", {"slug": o["fund"].slug})],
     "council_home": lambda o: [("chair", {})],
     "council_session": lambda o: [
@@ -1089,6 +1091,7 @@ def test_every_form_and_council_action(fuzz_world):
         "grant_repayment_ask",
         "repayment_receive",
         "fund_close",
+        "bank_details",
         "council_session_new",
         "council_publish",
         "question_answer",

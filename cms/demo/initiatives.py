@@ -6,6 +6,8 @@ import datetime
 from decimal import Decimal
 from functools import partial
 
+from stdnum import iban as iban_number
+
 from accounts.system import system_actor
 from fonds.models import BudgetLine, Fund, Theme
 from fonds.services import (
@@ -20,6 +22,7 @@ from fonds.services import (
     initiative_withdraw,
     theme_create,
 )
+from fonds.services.bank import bank_details_set
 
 from .catalogue import DOSSIERS, PLACES
 from .clock import Calendar
@@ -179,6 +182,22 @@ def _description(spec):
 def dossier_submit(world, key):
     initiative = world.initiatives[key]
     world.initiatives[key] = initiative_submit(actor=initiative.author, initiative=initiative)
+    # The carrier gives the account the grant would be paid to with the dossier.
+    bank_details_set(
+        actor=initiative.author,
+        initiative=initiative,
+        iban=demo_iban(initiative.pk),
+        holder=initiative.host_name or initiative.carrier_name,
+    )
+
+
+def demo_iban(number):
+    """A valid French IBAN of a demo account (a real bank's code, an invented account),
+    with its RIB key and its check digits."""
+    bank, branch, account = "30006", "00001", f"{number:011d}"
+    key = 97 - (89 * int(bank) + 15 * int(branch) + 3 * int(account)) % 97
+    bban = f"{bank}{branch}{account}{key:02d}"
+    return "FR" + iban_number.calc_check_digits("FR00" + bban) + bban
 
 
 def dossier_support(world, key, supporter):

@@ -22,7 +22,14 @@ from accounts.forms import add_domain_error
 from accounts.predicates import is_instructor_of
 from fonds.forms import DateInput
 from fonds.ledger import ledger_disburse, ledger_release, ledger_repay, paid_on
-from fonds.models import Grant, Initiative, RepaymentRequest, Report, ReportDocument
+from fonds.models import (
+    BankDetails,
+    Grant,
+    Initiative,
+    RepaymentRequest,
+    Report,
+    ReportDocument,
+)
 from fonds.money import euros, format_euros, parse_amount
 from fonds.services import (
     repayment_request_cancel,
@@ -32,6 +39,7 @@ from fonds.services import (
     report_hide_photo,
     report_refuse,
 )
+from fonds.services.bank import bank_details_confirm, payment_account
 from fonds.services.repayments import MAX_REASON as REPAYMENT_REASON
 from fonds.services.repayments import still_asked
 from fonds.services.reports import MAX_HIDDEN_REASON, MAX_REVIEW_REASON
@@ -68,9 +76,18 @@ def _dossier_url(initiative_id):
     return reverse("fonds_backoffice_dossier", args=[initiative_id])
 
 
+def _account_row(grant):
+    try:
+        account = payment_account(grant)
+    except DomainError as error:
+        return (_("Compte du porteur"), error.message)
+    return (_("Versé sur le compte"), f"{account.holder} — {account.grouped}")
+
+
 @reauthentication_required
 def grant_payment(request, pk):
     grant, allowed, summary = _grant(request, pk)
+    summary.append(_account_row(grant))
     return staff_action(
         request,
         form_class=PaymentForm,
@@ -449,3 +466,25 @@ def repayment_cancel(request, pk):
         return redirect(back + "#money-title")
     messages.error(request, _("Indiquez le motif de l'annulation : le porteur le lira."))
     return redirect(back + "#money-title")
+
+
+@require_POST
+def bank_confirm(request, pk):
+    """An instructor confirms an account the carrier gave after the decision."""
+    initiative = _initiative(pk)
+    if not may_handle_money(request.user, initiative):
+        return forbidden(request)
+    details = get_object_or_404(
+        BankDetails.objects.select_related("initiative__fund"),
+        pk=request.POST.get("details") if str(request.POST.get("details", "")).isdigit() else 0,
+        initiative=initiative,
+    )
+    try:
+        bank_details_confirm(actor=request.user, details=details)
+    except PermissionDenied as error:
+        return forbidden(request, error.message)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Le nouveau compte est confirmé : les paiements y iront."))
+    return redirect(_dossier_url(pk) + "#bank-title")

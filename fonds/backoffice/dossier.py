@@ -23,6 +23,7 @@ from fonds.services import (
     initiative_request_completion,
     submission_problems,
 )
+from fonds.services.bank import current_bank_details
 from fonds.services.initiatives import MAX_REASON
 from fonds.trail import dossier_history, grant_money, money_totals
 
@@ -156,6 +157,7 @@ def _render(request, initiative, *, failed_form=None):
             "money": money,
             "money_totals": money_totals(money),
             "may_handle_money": may_handle_money(request.user, initiative),
+            "bank": current_bank_details(initiative),
             "report": Report.objects.filter(initiative=initiative).first(),
             "history": dossier_history(initiative),
             "action_forms": forms_,

@@ -1,3 +1,4 @@
+from .bank import BankDetails
 from .fund import Fund, Theme
 from .initiative import Attachment, BudgetLine, Initiative, Support
 from .ledger import (
@@ -12,6 +13,7 @@ from .quartier import Quartier
 from .report import Report, ReportDocument
 
 __all__ = [
+    "BankDetails",
     "Attachment",
     "BudgetLine",
     "Fund",

@@ -77,6 +77,11 @@ class Initiative(models.Model):
     carrier_name = models.CharField(_("nom du porteur"), max_length=200)
     rna = models.CharField(_("numéro RNA"), max_length=10, blank=True)
     siret = models.CharField(_("numéro SIRET"), max_length=14, blank=True)
+    # A residents' group without legal status names an association that receives the
+    # money on its behalf and signs its bilan: the beneficiary, the group the carrier.
+    host_name = models.CharField(_("association hôte"), max_length=200, blank=True)
+    host_siret = models.CharField(_("SIRET de l'association hôte"), max_length=14, blank=True)
+    host_rna = models.CharField(_("RNA de l'association hôte"), max_length=10, blank=True)
     title = models.CharField(_("titre"), max_length=150)
     summary = models.CharField(_("résumé"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True)
@@ -165,6 +170,21 @@ class Initiative(models.Model):
         if self.carrier_kind == self.CarrierKind.ASSOCIATION:
             return self.carrier_name
         return _("Des habitant·es du quartier")
+
+    @property
+    def beneficiary(self):
+        """Who receives the money, as decisions, the ledger and the exports name it: the
+        host association of a residents' group, else the carrier as public pages name it."""
+        return self.host_name or self.public_carrier
+
+    @property
+    def beneficiary_number(self):
+        """The beneficiary's SIRET or RNA, where there is one."""
+        if self.host_name:
+            return self.host_siret or self.host_rna
+        if self.carrier_kind == self.CarrierKind.ASSOCIATION:
+            return self.siret or self.rna
+        return ""
 
     @property
     def quartier(self):

@@ -34,6 +34,10 @@ class Report(models.Model):
     photos_consent = models.BooleanField(
         _("les personnes photographiées ont donné leur accord"), default=False
     )
+    # The host association of a residents' group signs its bilan: who signed for it.
+    host_signatory = models.CharField(
+        _("signé pour l'association hôte par"), max_length=200, blank=True
+    )
     participants = models.PositiveIntegerField(_("nombre de participants"))
     actual_expenses = models.DecimalField(_("dépenses réelles (€)"), **MONEY)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)

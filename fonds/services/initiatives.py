@@ -31,6 +31,7 @@ MAX_BUDGET_LINES = 30
 MAX_REASON = 2000
 TEXT_LIMITS = {
     "carrier_name": 200,
+    "host_name": 200,
     "title": 150,
     "summary": 300,
     "description": 10_000,
@@ -43,6 +44,9 @@ EDITABLE_FIELDS = frozenset(
         "carrier_name",
         "rna",
         "siret",
+        "host_name",
+        "host_siret",
+        "host_rna",
         "title",
         "summary",
         "description",
@@ -90,17 +94,37 @@ def _clean_fields(fields, *, required=()):
             fail(field, _("Ce champ est obligatoire."))
     if "carrier_kind" in cleaned and cleaned["carrier_kind"] not in Initiative.CarrierKind.values:
         fail("carrier_kind", _("Choisissez qui porte le projet."))
-    if cleaned.get("rna"):
-        cleaned["rna"] = cleaned["rna"].strip().upper()
-        if not RNA_PATTERN.fullmatch(cleaned["rna"]):
-            fail("rna", _("Un numéro RNA s'écrit W suivi de 9 chiffres, par exemple W491234567."))
-    if cleaned.get("siret"):
-        try:
-            # Stored in its compact form (14 ASCII digits), which is what validate()
-            # returns: "732.829.320.00074" or full-width digits pass the check too.
-            cleaned["siret"] = siret_number.validate(re.sub(r"\s", "", cleaned["siret"]))
-        except StdnumError:
-            fail("siret", _("Ce numéro SIRET n'est pas valide (14 chiffres, clé de contrôle)."))
+    for field in ("rna", "host_rna"):
+        if cleaned.get(field):
+            cleaned[field] = cleaned[field].strip().upper()
+            if not RNA_PATTERN.fullmatch(cleaned[field]):
+                fail(
+                    field,
+                    _("Un numéro RNA s'écrit W suivi de 9 chiffres, par exemple W491234567."),
+                )
+    for field in ("siret", "host_siret"):
+        if cleaned.get(field):
+            try:
+                # Stored in its compact form (14 ASCII digits), which is what validate()
+                # returns: "732.829.320.00074" or full-width digits pass the check too.
+                cleaned[field] = siret_number.validate(re.sub(r"\s", "", cleaned[field]))
+            except StdnumError:
+                fail(field, _("Ce numéro SIRET n'est pas valide (14 chiffres, clé de contrôle)."))
+    if {"host_name", "host_siret", "host_rna"} & cleaned.keys():
+        host = cleaned.get("host_name", "")
+        numbered = cleaned.get("host_siret") or cleaned.get("host_rna")
+        if host and not numbered and "host_siret" not in errors and "host_rna" not in errors:
+            fail("host_siret", _("Indiquez le numéro SIRET ou RNA de l'association hôte."))
+        if not host and numbered:
+            fail("host_name", _("Indiquez le nom de l'association hôte."))
+        if host and cleaned.get("carrier_kind") == Initiative.CarrierKind.ASSOCIATION:
+            fail(
+                "host_name",
+                _(
+                    "Une association reçoit elle-même la subvention : l'association hôte est "
+                    "pour un collectif d'habitant·es."
+                ),
+            )
     if cleaned.get("theme") is not None and "theme" in cleaned:
         if not isinstance(cleaned["theme"], Theme):
             fail("theme", _("Choisissez un thème de la liste."))

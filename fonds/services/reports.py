@@ -86,6 +86,7 @@ def report_submit(
     photos=(),
     public_summary="",
     photos_consent=False,
+    host_signatory="",
 ):
     """The author files the bilan of a granted initiative: what happened, participants,
     actual expenses with receipts (PDF) and photos, a summary for the public page and
@@ -96,6 +97,7 @@ def report_submit(
     narrative, amount, public_summary = _clean_report(
         narrative, participants, actual_expenses, receipts, photos, public_summary
     )
+    host_signatory = _signatory(initiative, host_signatory)
     files = _checked_files(receipts, photos)
     with ExitStack() as stack:
         names = [
@@ -113,11 +115,31 @@ def report_submit(
                 narrative=narrative,
                 public_summary=public_summary,
                 photos_consent=bool(photos_consent),
+                host_signatory=host_signatory,
                 participants=participants,
                 actual_expenses=amount,
             )
             _filed(actor, report, locked, names, action="fonds.report.submit", kind="report_filed")
     return report
+
+
+def _signatory(initiative, signatory):
+    """Who signs the bilan for the host association, required when there is one."""
+    errors = {}
+    signatory = _clean_text(
+        errors,
+        "host_signatory",
+        signatory,
+        maximum=200,
+        required_message=_(
+            "L'association hôte signe le bilan : indiquez qui la représente (nom et qualité)."
+        )
+        if initiative.host_name
+        else None,
+    )
+    if errors:
+        raise DomainError(errors["host_signatory"][0], errors=errors)
+    return signatory if initiative.host_name else ""
 
 
 def _filed(actor, report, initiative, names, *, action, kind):
@@ -258,6 +280,7 @@ def report_complete(
     photos=(),
     public_summary="",
     photos_consent=False,
+    host_signatory="",
 ):
     """The carrier completes a bilan an instructor asked more of: the text and figures
     are replaced, new files are added to the earlier ones, and the bilan waits for the
@@ -269,6 +292,7 @@ def report_complete(
     narrative, amount, public_summary = _clean_report(
         narrative, participants, actual_expenses, receipts, photos, public_summary, first=False
     )
+    host_signatory = _signatory(initiative, host_signatory)
     files = _checked_files(receipts, photos)
     with ExitStack() as stack:
         names = [
@@ -287,6 +311,7 @@ def report_complete(
             locked_report.narrative = narrative
             locked_report.public_summary = public_summary
             locked_report.photos_consent = bool(photos_consent)
+            locked_report.host_signatory = host_signatory
             locked_report.participants = participants
             locked_report.actual_expenses = amount
             locked_report.status = Status.SUBMITTED

@@ -113,12 +113,29 @@ EXPORT_FIELDS = [
     "payment_date",
     "memo",
     "grant",
+    "beneficiary",
+    "beneficiary_number",
+    "carrier",
     "reverses",
+    "pair",
     "legs",
     "previous_hash",
     "hash",
     "canonical",
 ]
+
+
+def _beneficiary(tx):
+    """Who the grant's money goes to (the host association of a residents' group) and
+    who carries the initiative, as public pages name them."""
+    if tx.grant_id is None:
+        return {"beneficiary": None, "beneficiary_number": None, "carrier": None}
+    initiative = tx.grant.initiative
+    return {
+        "beneficiary": str(initiative.beneficiary),
+        "beneficiary_number": initiative.beneficiary_number or None,
+        "carrier": str(initiative.public_carrier),
+    }
 
 
 def _export_record(tx, legs):
@@ -131,7 +148,9 @@ def _export_record(tx, legs):
         "payment_date": tx.payment_date.isoformat() if tx.payment_date else None,
         "memo": tx.memo,
         "grant": tx.grant_id,
+        **_beneficiary(tx),
         "reverses": tx.reverses_id,
+        "pair": tx.pair_id,
         "legs": [{"account": leg.account_id, "amount": f"{leg.amount:.2f}"} for leg in legs],
         "previous_hash": tx.previous_hash,
         "hash": tx.hash,
@@ -160,7 +179,7 @@ def _csv_export(fund):
         for tx, legs in ledger_export_rows(fund):
             record = _export_record(tx, legs)
             record["legs"] = " ".join(f"{leg['account']}:{leg['amount']}" for leg in record["legs"])
-            for name in ("reference", "memo"):
+            for name in ("reference", "memo", "beneficiary", "carrier"):
                 record[name] = _spreadsheet_safe(record[name])
             yield writer.writerow(
                 [record[name] if record[name] is not None else "" for name in EXPORT_FIELDS]
@@ -264,6 +283,16 @@ class PaymentForm(GrantActionForm):
             )
         return day
 
+    def clean(self):
+        from fonds.services.bank import payment_account
+
+        cleaned = super().clean()
+        try:
+            payment_account(self.grant)
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
+        return cleaned
+
     def warnings(self):
         reference = (self.cleaned_data.get("payment_reference") or "").strip()
         used = self.grant.transactions.filter(
@@ -312,14 +341,19 @@ def staff_action(
     A refusal of the ledger is shown on the form and nothing is written. The same
     confirmed form sent again (a double click, a reload) finds its posting written and
     goes where the first one went."""
-    if not allowed:
-        raise Http404
     done = done or _("L'opération est inscrite au grand livre.")
     if key_prefix and request.method == "POST" and request.POST.get("confirmed") == "1":
+        # The person's own posting, already written (the action may be over since: a
+        # request settled by it).
         key = request.POST.get("key", "")
-        if key and LedgerTransaction.objects.filter(idempotency_key=f"{key_prefix}-{key}").exists():
+        written = LedgerTransaction.objects.filter(
+            idempotency_key=f"{key_prefix}-{key}", actor_id=request.user.pk
+        )
+        if key and request.user.is_authenticated and written.exists():
             messages.success(request, done)
             return redirect(back)
+    if not allowed:
+        raise Http404
     form = form_class(
         request.POST or None,
         initial={"key": uuid.uuid4().hex, **(initial or {})},

@@ -3,6 +3,7 @@ from django.shortcuts import render
 
 from fonds.models import Initiative
 from fonds.selectors import own_initiatives, timelines
+from fonds.views.bank import PAYABLE_STATUSES
 
 # What other apps show under each dossier of the author's space, as pairs
 # (template, function(initiatives) -> {initiative pk: data}): `votes` adds the council's
@@ -47,6 +48,7 @@ def my_space(request):
                     "editable": initiative.status in Initiative.EDITABLE_STATUSES,
                     "withdrawable": initiative.status in Initiative.WITHDRAWABLE_STATUSES,
                     "report_due": initiative.status == Initiative.Status.GRANTED,
+                    "account_due": initiative.status in PAYABLE_STATUSES,
                     "report": getattr(initiative, "report", None),
                 }
                 for initiative in initiatives

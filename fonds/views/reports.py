@@ -39,9 +39,14 @@ def report_file(request, pk):
             "participants": report.participants,
             "actual_expenses": str(report.actual_expenses).replace(".", ","),
             "photos_consent": report.photos_consent,
+            "host_signatory": report.host_signatory,
         }
     form = ReportForm(
-        request.POST or None, request.FILES or None, initial=initial, completing=completing
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        completing=completing,
+        host=initiative.host_name,
     )
     if (report is None or completing) and request.method == "POST" and form.is_valid():
         try:

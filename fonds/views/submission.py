@@ -45,7 +45,16 @@ STEPS = [
     ("depot", gettext_lazy("Vérification et dépôt")),
 ]
 STEP_NAMES = [name for name, _label in STEPS]
-CARRIER_FIELDS = ("carrier_kind", "carrier_name", "rna", "siret", "title")
+CARRIER_FIELDS = (
+    "carrier_kind",
+    "carrier_name",
+    "rna",
+    "siret",
+    "host_name",
+    "host_siret",
+    "host_rna",
+    "title",
+)
 PROJECT_FIELDS = (
     "summary",
     "description",

@@ -29,7 +29,7 @@ from fonds.services import (
     report_submit,
 )
 from tests.fonds import conftest as fonds_fixtures
-from tests.fonds.conftest import image_bytes, pdf_bytes
+from tests.fonds.conftest import give_account, image_bytes, pdf_bytes
 from tests.system import SYSTEM
 from votes.models import Cast, Mandate
 
@@ -108,6 +108,7 @@ def granted(draft, author, instructor, fund):
         decision_reference="CQ-BELLEVUE-2026-001",
         idempotency_key="commit-1",
     )
+    give_account(draft)
     ledger_disburse(
         actor=instructor,
         grant=commit.grant,

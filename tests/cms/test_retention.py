@@ -38,7 +38,14 @@ from fonds.services import (
 )
 from fonds.services.initiatives import initiative_set_photo
 from tests.fonds import conftest as fonds_fixtures
-from tests.fonds.conftest import BUDGET, complete_fields, image_bytes, pdf_bytes, stored_files
+from tests.fonds.conftest import (
+    BUDGET,
+    complete_fields,
+    give_account,
+    image_bytes,
+    pdf_bytes,
+    stored_files,
+)
 from tests.votes import conftest as votes_fixtures
 from votes.models import Decision
 from votes.services import (
@@ -408,6 +415,7 @@ def test_a_dossier_decided_in_session_keeps_a_verified_ledger_after_its_files_go
     vote_close(actor=chair, vote=vote)
     decision = decision_publish(actor=chair, decision=decision_record(actor=chair, item=item))
     grant = Grant.objects.get(initiative=dossier)
+    give_account(dossier)
     ledger_disburse(
         actor=instructor,
         grant=grant,

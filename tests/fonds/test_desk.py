@@ -20,7 +20,7 @@ from fonds.services.council import initiative_record_decision
 from tests.conftest import sign_in
 from tests.system import SYSTEM
 
-from .conftest import image_bytes, pdf_bytes
+from .conftest import give_account, image_bytes, pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,7 @@ def granted(initiative_in, fund, instructor):
         decision_reference=REFERENCE,
         idempotency_key="d-commit",
     ).grant
+    give_account(initiative)
     ledger_disburse(
         actor=instructor,
         grant=grant,

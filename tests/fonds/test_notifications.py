@@ -21,7 +21,7 @@ from fonds.services import (
     initiative_submit,
     report_submit,
 )
-from tests.fonds.conftest import REASON, _through_council, pdf_bytes
+from tests.fonds.conftest import REASON, _through_council, give_account, pdf_bytes
 from tests.system import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -140,6 +140,7 @@ def test_each_payment_tells_the_carrier_once(
         decision_reference="CQ-TEST-2026-001",
         idempotency_key="n-commit",
     ).grant
+    give_account(grant.initiative)
     mail.outbox.clear()
     day = datetime.date(2026, 11, 2)
     payment = {

@@ -15,7 +15,7 @@ from fonds.services import report_accept, report_submit
 from tests.conftest import sign_in
 from tests.system import SYSTEM
 
-from .conftest import image_bytes, pdf_bytes
+from .conftest import give_account, image_bytes, pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,7 @@ def granted(initiative_in, fund):
         decision_reference="CQ-BELLEVUE-2026-001",
         idempotency_key="r-commit",
     )
+    give_account(initiative)
     return initiative
 
 

@@ -24,6 +24,7 @@ from fonds.ledger import (
     ledger_reverse,
 )
 from fonds.models import Grant, LedgerAccount, LedgerTransaction
+from tests.fonds.conftest import give_account
 from tests.system import SYSTEM
 
 from .conftest import credit, grant_for, ledger_state, make_funds, make_initiative
@@ -68,6 +69,7 @@ def story(fund, other_fund, people):
     mistake = credit(fund, "120.00")
     ledger_reverse(actor=SYSTEM, original=mistake, idempotency_key="rev-1", memo="Saisi deux fois")
     credit(other_fund, "8000.00")
+    give_account(grant.initiative)
     return {"fund": fund, "other_fund": other_fund, "grant": grant}
 
 
