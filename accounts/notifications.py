@@ -169,6 +169,43 @@ def send_notification_emails(notification_ids):
     return len(messages)
 
 
+@task()
+def send_contact_email(address, key, params, link, name=""):
+    """Email ``address``, a person without an account (a dossier filed for them at the
+    counter), about ``key``: in French, the commune's frame, no preferences to manage."""
+    from types import SimpleNamespace
+
+    kind = KINDS.get(key)
+    if kind is None:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            **_frame[0](),
+            **rendered(SimpleNamespace(kind=key, params=params), kind),
+            "name": name or address,
+            "link": link,
+            "optional": False,
+            "profile_link": "",
+            "space_link": "",
+        }
+        text = render_to_string("accounts/email/notification.txt", context)
+        html = render_to_string("accounts/email/notification.html", context)
+    message = EmailMultiAlternatives(context["title"], text, None, [address])
+    message.attach_alternative(html, "text/html")
+    message.send()
+    return 1
+
+
+def notify_contact(address, key, *, params=None, path="", name=""):
+    """Tell a person without an account, by email only, once the transaction commits."""
+    if are_muted() or not address:
+        return
+    link = absolute(path)
+    transaction.on_commit(
+        lambda: send_contact_email.enqueue(address, key, params or {}, link, name)
+    )
+
+
 def rendered(notification, kind=None):
     """The notification's title and lines in the active language."""
     kind = kind or KINDS.get(notification.kind)

@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy
 
 from accounts.dates import long_date
 from accounts.models import RoleAssignment
-from accounts.notifications import absolute, are_muted, notifications_muted, notify, register
+from accounts.notifications import (
+    absolute,
+    are_muted,
+    notifications_muted,
+    notify,
+    notify_contact,
+    register,
+)
 from accounts.roles import Role
 from fonds.money import euros
 
@@ -269,6 +276,17 @@ def notify_author(initiative, event, reason="", **extra):
     params = {**_dossier(initiative), "event": str(event), "space_link": absolute(space), **extra}
     if reason:
         params["reason"] = reason
+    if initiative.author_id is None:
+        # Filed at the counter for a resident without an account: their email, if any
+        # (a postal address is written to by staff).
+        notify_contact(
+            initiative.contact_email,
+            "dossier",
+            params=params,
+            path=space,
+            name=initiative.carrier_name,
+        )
+        return
     notify([initiative.author], "dossier", params=params, path=space)
 
 

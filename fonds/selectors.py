@@ -15,6 +15,8 @@ from .models import BudgetLine, Initiative
 TIMELINE_LABELS = {
     "fonds.initiative.create": _("Brouillon créé"),
     "fonds.initiative.submit": _("Dossier déposé"),
+    "fonds.initiative.counter_file": _("Déposée au guichet"),
+    "fonds.initiative.counter_claim": _("Dossier réclamé en ligne"),
     "fonds.initiative.request_completion": _("Compléments demandés par l'instructeur"),
     "fonds.initiative.admissible": _("Dossier déclaré recevable"),
     "fonds.initiative.inadmissible": _("Dossier déclaré irrecevable"),

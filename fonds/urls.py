@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .backoffice import counter
 from .views import bank, files, ledger, my_space, public, reports, submission
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("initiatives/<id:pk>/photo/", files.initiative_photo, name="initiative_photo"),
     path("mon-espace/", my_space.my_space, name="my_space"),
     path("mon-espace/notifications/", my_space.my_notifications, name="my_notifications"),
+    path("mon-espace/reclamer/", counter.counter_claim_view, name="counter_claim"),
     path("initiatives/<id:pk>/bilan/", reports.report_file, name="report_file"),
     path("initiatives/<id:pk>/compte/", bank.bank_details, name="bank_details"),
     path("initiatives/<id:pk>/bilan/examen/", reports.report_review, name="report_review"),

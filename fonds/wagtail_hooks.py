@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from fonds.backoffice import desk
+from fonds.backoffice import counter, desk
 from fonds.backoffice.access import can_use_backoffice
 from fonds.backoffice.dossier import dossier_view, instruct_view
 from fonds.backoffice.queue import queue_view
@@ -23,6 +23,14 @@ register_policies()
 def register_backoffice_urls():
     return [
         path("dossiers/", queue_view, name="fonds_backoffice_queue"),
+        path("guichet/", counter.counter_new, name="fonds_backoffice_counter"),
+        path("guichet/<id:pk>/", counter.counter_done, name="fonds_backoffice_counter_done"),
+        path(
+            "guichet/<id:pk>/recepisse/",
+            counter.counter_receipt,
+            name="fonds_backoffice_counter_receipt",
+        ),
+        path("guichet/<id:pk>/code/", counter.counter_code, name="fonds_backoffice_counter_code"),
         path("dossiers/<id:pk>/", dossier_view, name="fonds_backoffice_dossier"),
         path(
             "dossiers/<id:pk>/instruire/<slug:action>/",
@@ -66,6 +74,22 @@ def register_queue_menu_item():
         name="dossiers-a-instruire",
         icon_name="clipboard-list",
         order=150,
+    )
+
+
+class CounterMenuItem(MenuItem):
+    def is_shown(self, request):
+        return counter.counter_funds(request.user).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def register_counter_menu_item():
+    return CounterMenuItem(
+        _("Dépôt au guichet"),
+        reverse("fonds_backoffice_counter"),
+        name="depot-au-guichet",
+        icon_name="form",
+        order=160,
     )
 
 

@@ -134,6 +134,11 @@ MATRIX = {
     "repayment_receive":                      (  L,   L,   L,   L,   L,   L,   L, 404, 200, 404),
     # Closing a period: administrators.
     "fund_close":                             (  L, 404, 404, 404, 404, 404, 404, 404, 404, 200),
+    # Filing at the counter: the quartiers' instructors; the resident claims online.
+    "fonds_backoffice_counter":               (  L,   L,   L,   L,   L,   L,   L, 200, 200, 403),
+    "fonds_backoffice_counter_done":          (  L,   L,   L,   L,   L,   L,   L, 404, 200, 404),
+    "fonds_backoffice_counter_receipt":       (  L,   L,   L,   L,   L,   L,   L, 404, 200, 404),
+    "counter_claim":                          signed_in(200),
     # Everyone signed in has a council space; it lists only the councils they sit on.
     "council_home":                           signed_in(200),
     # Deliberations: the council's members in office and the quartier's instructors.
@@ -170,6 +175,7 @@ MATRIX = {
     "fonds_backoffice_photo_hide":            admin_side(405, 405),
     "repayment_cancel":                       admin_side(405, 405),
     "fonds_backoffice_bank_confirm":          admin_side(405, 405),
+    "fonds_backoffice_counter_code":          admin_side(405, 405),
     "votes_planning_sessions":                admin_side(200, 200),
     "themes:add":                             admin_side(D, 200),
     "quartiers:add":                          admin_side(D, 200),
@@ -208,6 +214,7 @@ POST_ONLY = {
     "fonds_backoffice_photo_hide":            (  L,   L,   L,   L,   L,   L,   L, 403,  OK,  OK),
     "repayment_cancel":                       (  L,   L,   L,   L,   L,   L,   L, 403,  OK, 403),
     "fonds_backoffice_bank_confirm":          (  L,   L,   L,   L,   L,   L,   L, 403,  OK, 403),
+    "fonds_backoffice_counter_code":          (  L,   L,   L,   L,   L,   L,   L, 404,  OK, 404),
     "conseils:mandate_grant":                 admin_side(403, OK),
     "conseils:mandate_invite":                admin_side(403, OK),
     "conseils:invitation_cancel":             admin_side(403, OK),
@@ -361,6 +368,8 @@ def _build_world(data):
     from accounts.roles import Role
     from fonds.models import Fund, Initiative, RepaymentRequest, Report, Theme
     from fonds.services import initiative_attach, initiative_set_photo
+    from fonds.services.counter import counter_file
+    from tests.fonds.conftest import BUDGET, complete_fields
     from votes.models import AgendaItem, Council, Decision, Mandate, Session
     from votes.services import agenda_add, decision_record, message_post, vote_open
     from votes.services.councils import mandate_invite
@@ -419,6 +428,13 @@ def _build_world(data):
         grant=o["grant"], amount="1.00", due_on=timezone.localdate(), reason="Action annulée"
     )
     o["document"] = o["report"].documents.first()
+    o["counter"], _code = counter_file(
+        actor=instructor,
+        fund=o["fund"],
+        contact_address="1 place de la Mairie",
+        lines=BUDGET,
+        **complete_fields(o["theme"]) | {"carrier_kind": "person", "rna": ""},
+    )
     waiting = AgendaItem.objects.get(session=o["open_session"])
     assert waiting.initiative.author_id == author.pk
     o["waiting"] = waiting
@@ -515,6 +531,13 @@ def _urls(o):
         "repayment_receive": url("repayment_receive", o["repayment"].pk),
         "repayment_cancel": url("repayment_cancel", o["repayment"].pk),
         "fund_close": url("fund_close", slug),
+        "fonds_backoffice_counter": url("fonds_backoffice_counter"),
+        "fonds_backoffice_counter_done": url("fonds_backoffice_counter_done", o["counter"].pk),
+        "fonds_backoffice_counter_receipt": url(
+            "fonds_backoffice_counter_receipt", o["counter"].pk
+        ),
+        "fonds_backoffice_counter_code": url("fonds_backoffice_counter_code", o["counter"].pk),
+        "counter_claim": url("counter_claim"),
         "council_home": url("council_home"),
         "council_session": url("council_session", session),
         "council_minutes[unsigned]": url("council_minutes", session),
@@ -601,6 +624,9 @@ def _post_data(o, people):
         "bank_details": {"holder": "Intrus", "iban": "FR7630006000011234567890189"},
         "fonds_backoffice_bank_confirm": {"details": o["granted"].bank_details.get().pk},
         "fund_close": {"envelope": "return", "reason": "Intrus"},
+        "fonds_backoffice_counter": {"fund": o["fund"].pk, "carrier_name": "Intrus"},
+        "fonds_backoffice_counter_code": {},
+        "counter_claim": {"code": "AAAA-BBBB-CCCC"},
         "council_session": {"action": "close"},
         "council_item": {"action": "interest", "note": "Intrus"},
         "council_session_new": {

@@ -231,6 +231,7 @@ def _build_world():
         report_submit,
         theme_create,
     )
+    from fonds.services.counter import counter_file
     from tests.fonds.conftest import _open_fund
     from tests.system import SYSTEM
 
@@ -285,6 +286,13 @@ def _build_world():
         "submitted": submitted,
         "granted": granted,
         "grant": reported.grants.get(),
+        "counter": counter_file(
+            actor=instructor,
+            fund=fund,
+            contact_address="1 place de la Mairie",
+            lines=BUDGET,
+            **complete_fields(theme) | {"carrier_kind": "person", "rna": ""},
+        )[0],
         "repayment": RepaymentRequest.objects.create(
             grant=reported.grants.get(),
             amount="1.00",
@@ -385,6 +393,11 @@ ROUTES = {
     "bank_details": lambda o: [("author", {"pk": o["submitted"].pk})],
     "fonds_backoffice_bank_confirm": lambda o: [("instructor", {"pk": o["granted"].pk})],
     "fund_close": lambda o: [("administrator", {"slug": o["fund"].slug})],
+    "fonds_backoffice_counter": lambda o: [("instructor", {})],
+    "fonds_backoffice_counter_done": lambda o: [("instructor", {"pk": o["counter"].pk})],
+    "fonds_backoffice_counter_receipt": lambda o: [("instructor", {"pk": o["counter"].pk})],
+    "fonds_backoffice_counter_code": lambda o: [("instructor", {"pk": o["counter"].pk})],
+    "counter_claim": lambda o: [("author", {})],
     "council_home": lambda o: [("chair", {})],
     "council_session": lambda o: [
         ("chair", {"pk": o["planned"].pk}),
@@ -1092,6 +1105,8 @@ def test_every_form_and_council_action(fuzz_world):
         "repayment_receive",
         "fund_close",
         "bank_details",
+        "fonds_backoffice_counter",
+        "counter_claim",
         "council_session_new",
         "council_publish",
         "question_answer",

@@ -157,6 +157,8 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "confirm_email": "1/3m/key",
     "reauthenticate": "10/m/user",
+    # A dossier filed at the counter is claimed with its receipt's code.
+    "counter_claim": "5/5m/user,30/h/ip",
 }
 # Client addresses (rate limits, accounts.network): X-Forwarded-For is believed only for
 # the number of proxies in front of the application that the deployment controls; 0

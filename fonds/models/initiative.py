@@ -62,12 +62,23 @@ class Initiative(models.Model):
     fund = models.ForeignKey(
         "fonds.Fund", verbose_name=_("fonds"), on_delete=models.PROTECT, related_name="initiatives"
     )
+    # None for a dossier filed at the counter for a resident without an account, until
+    # they claim it online with the code of their receipt.
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("auteur"),
         on_delete=models.PROTECT,
         related_name="initiatives",
+        null=True,
+        blank=True,
     )
+    filed_at_counter = models.BooleanField(_("déposée au guichet"), default=False)
+    # How to reach a resident who filed at the counter (an email, or a postal address
+    # for the letters staff send).
+    contact_email = models.EmailField(_("adresse électronique du déposant"), blank=True)
+    contact_address = models.TextField(_("adresse postale du déposant"), blank=True)
+    # The receipt's claim code, hashed; emptied once the dossier is claimed.
+    claim_code_hash = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(
         _("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
@@ -126,7 +137,9 @@ class Initiative(models.Model):
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
     # The history is never rewritten (PostgreSQL refuses it): it keeps no carrier's name,
     # which erasure must be able to remove (the initiative's row holds it).
-    history = HistoricalRecords(excluded_fields=["carrier_name"])
+    history = HistoricalRecords(
+        excluded_fields=["carrier_name", "contact_email", "contact_address", "claim_code_hash"]
+    )
 
     objects = InitiativeQuerySet.as_manager()
 

@@ -237,6 +237,16 @@ def initiative_set_budget(*, actor, initiative, lines):
     """Replace the budget: ``lines`` is a list of (kind, label, amount). The requested
     amount is what the expenses leave after co-funding."""
     _require_author(actor, initiative)
+    clean = clean_budget(lines)
+    with transaction.atomic():
+        locked = _locked(initiative)
+        _require_editable(actor, locked)
+        write_budget(actor, locked, clean)
+    return _refresh(initiative, locked)
+
+
+def clean_budget(lines):
+    """The budget's lines checked, each as (kind, label, amount); every problem at once."""
     if len(lines) > MAX_BUDGET_LINES:
         raise DomainError(_("%(n)d lignes de budget au plus.") % {"n": MAX_BUDGET_LINES})
     clean, errors = [], {}
@@ -258,27 +268,30 @@ def initiative_set_budget(*, actor, initiative, lines):
     cofunding = sum((a for k, _label, a in clean if k == BudgetLine.Kind.COFUNDING), start=0)
     if cofunding > expenses:
         raise DomainError(_("Les cofinancements dépassent le total des dépenses."))
-    with transaction.atomic():
-        locked = _locked(initiative)
-        _require_editable(actor, locked)
-        locked.budget_lines.all().delete()
-        BudgetLine.objects.bulk_create(
-            BudgetLine(initiative=locked, kind=k, label=label, amount=a, position=i)
-            for i, (k, label, a) in enumerate(clean)
-        )
-        locked.requested_amount = expenses - cofunding
-        locked.save(update_fields=["requested_amount", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="fonds.initiative.budget",
-            target=locked,
-            data={
-                "expenses": str(expenses),
-                "cofunding": str(cofunding),
-                "requested": str(locked.requested_amount),
-            },
-        )
-    return _refresh(initiative, locked)
+    return clean
+
+
+def write_budget(actor, locked, clean):
+    """Replace the locked dossier's budget with the checked lines, and its request."""
+    expenses = sum((a for k, _label, a in clean if k == BudgetLine.Kind.EXPENSE), start=0)
+    cofunding = sum((a for k, _label, a in clean if k == BudgetLine.Kind.COFUNDING), start=0)
+    locked.budget_lines.all().delete()
+    BudgetLine.objects.bulk_create(
+        BudgetLine(initiative=locked, kind=k, label=label, amount=a, position=i)
+        for i, (k, label, a) in enumerate(clean)
+    )
+    locked.requested_amount = expenses - cofunding
+    locked.save(update_fields=["requested_amount", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="fonds.initiative.budget",
+        target=locked,
+        data={
+            "expenses": str(expenses),
+            "cofunding": str(cofunding),
+            "requested": str(locked.requested_amount),
+        },
+    )
 
 
 def initiative_attach(*, actor, initiative, upload, label, public=False):
@@ -454,37 +467,44 @@ def initiative_submit(*, actor, initiative):
     _require_author(actor, initiative)
     with transaction.atomic():
         locked = _locked(initiative)
-        if locked.status not in Initiative.EDITABLE_STATUSES:
-            raise IllegalTransition(locked)
-        # The fund's row too: a change of its rules (``fund_update``) waits for this
-        # submission, or this submission reads the rules as changed.
-        locked.fund = Fund.objects.select_for_update(no_key=True).get(pk=locked.fund_id)
-        problems = submission_problems(locked)
-        if problems:
-            raise DomainError(
-                _("Le dossier ne peut pas encore être déposé."), errors={"__all__": problems}
-            )
-        previous = locked.status
-        locked.status = Status.SUBMITTED
-        locked.submitted_at = timezone.now()
-        written = ["status", "submitted_at", "updated_at"]
-        if locked.submitted_max_grant is None:
-            locked.submitted_max_grant, locked.submitted_min_cofunding_percent = locked.fund.terms
-            written += ["submitted_max_grant", "submitted_min_cofunding_percent"]
-        locked.save(update_fields=written)
-        audit_record(
-            actor=actor,
-            action="fonds.initiative.submit",
-            target=locked,
-            data={"from": previous, "requested": str(locked.requested_amount)},
-        )
-        notify_author(locked, "submitted")
-        notify_instructors(
-            locked,
-            "dossier_resubmitted" if previous == Status.INCOMPLETE else "dossier_new",
-            path=reverse("fonds_backoffice_dossier", args=[locked.pk]),
-        )
+        submit_locked(actor, locked)
     return _refresh(initiative, locked)
+
+
+def submit_locked(actor, locked):
+    """Submit the locked dossier: its fund's rules met (every unmet rule listed), its
+    money rules fixed at its first submission, the carrier and instructors told."""
+    if locked.status not in Initiative.EDITABLE_STATUSES:
+        raise IllegalTransition(locked)
+    # The fund's row too: a change of its rules (``fund_update``) waits for this
+    # submission, or this submission reads the rules as changed.
+    locked.fund = Fund.objects.select_for_update(no_key=True).get(pk=locked.fund_id)
+    problems = submission_problems(locked)
+    if problems:
+        raise DomainError(
+            _("Le dossier ne peut pas encore être déposé."), errors={"__all__": problems}
+        )
+    previous = locked.status
+    locked.status = Status.SUBMITTED
+    locked.submitted_at = timezone.now()
+    written = ["status", "submitted_at", "updated_at"]
+    if locked.submitted_max_grant is None:
+        locked.submitted_max_grant, locked.submitted_min_cofunding_percent = locked.fund.terms
+        written += ["submitted_max_grant", "submitted_min_cofunding_percent"]
+    locked.save(update_fields=written)
+    audit_record(
+        actor=actor,
+        action="fonds.initiative.submit",
+        target=locked,
+        data={"from": previous, "requested": str(locked.requested_amount)},
+    )
+    notify_author(locked, "submitted")
+    notify_instructors(
+        locked,
+        "dossier_resubmitted" if previous == Status.INCOMPLETE else "dossier_new",
+        path=reverse("fonds_backoffice_dossier", args=[locked.pk]),
+        exclude=actor if getattr(actor, "is_authenticated", False) else None,
+    )
 
 
 def _instruct(actor, initiative, *, to, action, reason):
