@@ -9,6 +9,7 @@ from .clock import Calendar, Clock
 from .councils import decided_actions, sitting_events
 from .initiatives import dossier_events
 from .ledger import envelope_events, grant_events
+from .previous import money_back_events, previous_events
 from .sittings import SITTINGS
 
 
@@ -32,6 +33,8 @@ class World:
     decisions: dict = field(default_factory=dict)  # by dossier key
     questions: dict = field(default_factory=dict)  # by dossier key
     payments: int = 0
+    previous_fund: object = None  # the first quartier's fund of the year before
+    repayment: object = None
 
     def person(self, quartier, index):
         """0: the demo resident (first quartier only); 1–4: the quartier's residents."""
@@ -49,10 +52,11 @@ class World:
 
 
 def events(world):
-    found = envelope_events(world) + dossier_events(world, decided_actions())
+    found = previous_events(world) + envelope_events(world)
+    found += dossier_events(world, decided_actions())
     for sitting in SITTINGS:
         found += sitting_events(world, sitting)
-    return found + grant_events(world)
+    return found + grant_events(world) + money_back_events(world)
 
 
 def play(world):
