@@ -16,6 +16,7 @@ from .catalogue import DOSSIERS, RESIDENTS
 from .clock import Calendar, Clock
 from .commune import demo_commune, demo_quartiers
 from .councils import demo_councils, demo_open_session, demo_planned_session
+from .guides import demo_guides
 from .history import World, play
 from .initiatives import demo_funds, demo_themes
 from .pages import demo_pages, demo_quartier_pages
@@ -31,6 +32,7 @@ def build_demo():
 
 def _build():
     demo_pages()
+    demo_guides()
     demo_commune()
     calendar, clock = Calendar(), Clock()
     # The world is set up in November: the year before ends with a session in December.
