@@ -127,8 +127,16 @@ def fund_close(*, actor, fund, next_fund, envelope, reason, idempotency_key):
     reason = (reason or "").strip()
     existing = FundClosing.objects.filter(idempotency_key=key).first()
     if existing is not None:
-        if existing.fund_id != fund.pk:
-            raise LedgerError(_("Cette clé d'idempotence a déjà servi pour une autre opération."))
+        same = (existing.fund_id, existing.next_fund_id, existing.envelope) == (
+            fund.pk,
+            next_fund.pk if next_fund is not None else None,
+            envelope,
+        )
+        if not same:
+            raise LedgerError(
+                _("Cette clé d'idempotence a déjà servi pour une autre opération."),
+                code="key_reused",
+            )
         return existing
     try:
         with transaction.atomic():

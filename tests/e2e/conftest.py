@@ -241,3 +241,15 @@ def log_in(page, email, path, password=PASSWORD):
     page.get_by_label("E-mail").fill(email)
     labelled(page, "Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
+
+
+def reauthenticate_if_asked(page, password=PASSWORD):
+    """Money actions ask for a fresh login when the last one is a few minutes old:
+    the password, typed, then Enter."""
+    if "/comptes/reauthenticate/" not in page.url:
+        return False
+    field = page.get_by_label(re.compile("Mot de passe"))
+    field.fill(password)
+    field.press("Enter")
+    expect(page).not_to_have_url(re.compile("/comptes/reauthenticate/"))
+    return True

@@ -20,6 +20,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import labelled, last_link
+from tests.e2e.conftest import reauthenticate_if_asked as shared_reauthenticate
 from tests.fonds.conftest import pdf_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,16 +62,8 @@ def log_in(page, email, path, password=PASSWORD):
     field.press("Enter")
 
 
-def reauthenticate_if_asked(page, password=PASSWORD):
-    """Money actions ask for a fresh login when the last one is a few minutes old:
-    the password, typed, then Enter."""
-    if "/comptes/reauthenticate/" not in page.url:
-        return False
-    field = page.get_by_label(re.compile("Mot de passe"))
-    field.fill(password)
-    field.press("Enter")
-    expect(page).not_to_have_url(re.compile("/comptes/reauthenticate/"))
-    return True
+def reauthenticate_if_asked(page):
+    return shared_reauthenticate(page, PASSWORD)
 
 
 def sign_up(page, email, display_name=""):

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from cms.demo import DEMO_PASSWORD
 
 from .conftest import log_in
+from .conftest import reauthenticate_if_asked as shared_reauthenticate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,9 +75,7 @@ def snap(axe, screenshot, defects):
 
 
 def reauthenticate_if_asked(page):
-    if "/comptes/reauthenticate/" in page.url:
-        page.get_by_label(re.compile("Mot de passe")).fill(DEMO_PASSWORD)
-        page.get_by_label(re.compile("Mot de passe")).press("Enter")
+    shared_reauthenticate(page, DEMO_PASSWORD)
 
 
 def no_horizontal_scroll(page):

@@ -1,8 +1,11 @@
-"""Random sequences of postings against a model of the ledger kept in Python.
+"""Random sequences of postings and closings against a model of the ledger kept in
+Python.
 
 Each Hypothesis example runs inside a savepoint of the test's transaction and is rolled
 back when it ends; the deferred balance triggers are fired after every step with
-``SET CONSTRAINTS ALL IMMEDIATE``, as a COMMIT would."""
+``SET CONSTRAINTS ALL IMMEDIATE``, as a COMMIT would. The funds follow one another in
+one quartier (last year's, two of this year's, next year's), so that a closing can carry
+its grants and envelope over, and the carried grants be paid, released and repaid."""
 
 import datetime
 from collections import Counter
@@ -10,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -23,22 +27,36 @@ from hypothesis.stateful import (
 )
 
 from accounts.errors import DomainError
+from fonds.closing import fund_close
 from fonds.ledger import (
     committed_to,
     ledger_commit,
     ledger_credit,
     ledger_disburse,
     ledger_release,
+    ledger_repay,
     ledger_reverse,
 )
-from fonds.models import Grant, LedgerAccount, LedgerTransaction
+from fonds.models import Fund, Grant, LedgerAccount, LedgerTransaction
 from fonds.verify import verify_ledger
+from tests.fonds.conftest import _open_fund
 from tests.system import SYSTEM
 
 from .conftest import make_funds, make_initiative
 
 MAX_AMOUNT = Decimal("1000000.00")
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
+CARRY = ("carry_over",)
+CLOSING_KINDS = ("carry_out", "carry_in", "return")
+FUNDS = 4  # last year's, two of this year's, next year's
+# Refusals the model names that are not codes of their own: the code and words of the
+# message.
+REFUSALS = {
+    "closed": ("closed", "close"),
+    "repaid_first": ("invalid", "contre-passez d'abord le remboursement"),
+    "closing_entry": ("invalid", "clôture de période ne se contre-passent pas"),
+}
 
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("2500.00"), places=2)
 bad_amounts = st.sampled_from(
@@ -88,14 +106,26 @@ class LedgerMachine(RuleBasedStateMachine):
         self.savepoint = transaction.savepoint()
         self.funds = self.world["funds"]
         self.initiatives = self.world["initiatives"]
+        # Funds a closing may name but that the postings leave alone (another quartier's).
+        self.elsewhere = self.world["elsewhere"]
+        self.periods = {
+            fund.pk: (fund.quartier_id, fund.period_start, fund.period_end)
+            for fund in self.funds + self.elsewhere
+        }
         # The model: balances by account label, transactions, keys and references.
         self.balance = {}
         self.grant_fund = {}  # grant pk -> fund pk
         self.grant_reference = {}
+        self.grant_initiative = {}  # grant pk -> initiative pk
+        self.grant_origin = {}  # carried grant pk -> the grant it continues
         self.txs = {}  # tx pk -> record
-        self.keys = {}  # key -> tx pk, for applied postings only
+        self.keys = {}  # key -> tx pk, for applied postings and closing entries
+        self.entry_keys = []  # the keys of closing entries, for postings to reuse
         self.references = set()
         self.attempts = []  # every op tried, for retries and reused keys
+        self.closings = {}  # closed fund pk -> FundClosing pk
+        self.closing_keys = {}  # key -> (closed fund pk, next fund pk, envelope)
+        self.closing_attempts = []
         self.counter = 0
 
     def teardown(self):
@@ -104,8 +134,9 @@ class LedgerMachine(RuleBasedStateMachine):
     # Helpers --------------------------------------------------------------------------
 
     def key(self, reuse):
-        if reuse is not None and self.attempts:
-            return self.attempts[reuse % len(self.attempts)]["key"]
+        pool = [op["key"] for op in self.attempts] + self.entry_keys
+        if reuse is not None and pool:
+            return pool[reuse % len(pool)]
         self.counter += 1
         return f"k{self.counter}"
 
@@ -123,7 +154,14 @@ class LedgerMachine(RuleBasedStateMachine):
                 return "refused", None
             if original["reversed"]:
                 return self.key_check(op) or ("refused", None)
-            return self.key_check(op) or self.funds_check(original["target"], amount)
+            if original["kind"] in CLOSING_KINDS:
+                return "refused", "closing_entry"
+            found = self.key_check(op) or self.open_check(op["fund"])
+            if found:
+                return found
+            if original["kind"] == "disburse" and self.paid_on(original["grant"]) < amount:
+                return "refused", "repaid_first"  # its grant's repayments need it
+            return self.funds_check(original["target"], amount)
         if amount is None:
             return "refused", None
         if kind == "commit":
@@ -137,15 +175,21 @@ class LedgerMachine(RuleBasedStateMachine):
                 return "refused", None
             if self.committed_to(initiative.pk) + amount > initiative.requested_amount:
                 return "refused", "over_request"
-            return self.funds_check(("available", op["fund"]), amount)
-        if kind == "disburse":
+            return self.open_check(op["fund"]) or self.funds_check(
+                ("available", op["fund"]), amount
+            )
+        if kind in ("disburse", "repay"):
             if not op["reference"].strip() or op["date"] > timezone.localdate():
                 return "refused", None
-        found = self.key_check(op)
+        found = self.key_check(op) or self.open_check(op["fund"])
         if found:
             return found
         if kind == "credit":
             return "ok", None
+        if kind == "repay":
+            if amount > self.paid_on(op["grant"]):
+                return "refused", "over_paid"
+            return self.funds_check(("paid", op["fund"]), amount)
         return self.funds_check(("grant", op["grant"]), amount)
 
     def committed_to(self, initiative):
@@ -156,6 +200,19 @@ class LedgerMachine(RuleBasedStateMachine):
                 tx["amount"]
                 for tx in self.txs.values()
                 if tx["kind"] == "commit" and tx["initiative"] == initiative and not tx["reversed"]
+            ),
+            ZERO,
+        )
+
+    def paid_on(self, grant):
+        """What the grant paid and was not paid back, each movement net of its reversal:
+        never below zero (PostgreSQL holds it too)."""
+        signs = {"disburse": 1, "repayment": -1}
+        return sum(
+            (
+                signs[tx["kind"]] * tx["amount"]
+                for tx in self.txs.values()
+                if tx["grant"] == grant and tx["kind"] in signs and not tx["reversed"]
             ),
             ZERO,
         )
@@ -175,6 +232,10 @@ class LedgerMachine(RuleBasedStateMachine):
         if op["kind"] == "commit":
             return tx["initiative"] == op["initiative"].pk
         return (tx["grant"], tx["reverses"]) == (op.get("grant"), op.get("original"))
+
+    def open_check(self, fund):
+        """A closed fund's chain takes no new entry."""
+        return ("refused", "closed") if fund in self.closings else None
 
     def funds_check(self, source, amount):
         if source[0] != "budget" and self.get(source) < amount:
@@ -198,8 +259,10 @@ class LedgerMachine(RuleBasedStateMachine):
                 decision_reference=op["reference"],
                 idempotency_key=op["key"],
             )
-        if kind == "disburse":
-            return ledger_disburse(
+        if kind in ("disburse", "repay"):
+            # Money out to the carrier, or back from them: the same shape of posting.
+            service = ledger_disburse if kind == "disburse" else ledger_repay
+            return service(
                 actor=SYSTEM,
                 grant=self.grant_obj(op["grant"]),
                 amount=op["raw"],
@@ -237,16 +300,27 @@ class LedgerMachine(RuleBasedStateMachine):
             assert str(error.message).strip(), op
             assert outcome == "refused", (op, outcome, detail, error.message)
             if detail is not None:
-                assert error.code == detail, (op, error.code, error.message)
-            self.outcomes[f"{op['kind']}: refused ({error.code})"] += 1
+                code, words = REFUSALS.get(detail, (detail, None))
+                assert error.code == code, (op, error.code, error.message)
+                assert words is None or words in str(error.message), (op, error.message)
+            self.outcomes[f"{self.name(op)}: refused ({error.code})"] += 1
             return None
         assert outcome != "refused", (op, detail, "was applied")
-        self.outcomes[f"{op['kind']}: {outcome}"] += 1
+        self.outcomes[f"{self.name(op)}: {outcome}"] += 1
         if outcome == "same":
             assert tx.pk == detail, (op, "retry returned another transaction")
             return tx
         self.apply(op, tx)
         return tx
+
+    def name(self, op):
+        """The operation, for the outcomes: a reversal names what it reverses; a
+        posting on a carried grant says so."""
+        if op["kind"] == "reverse":
+            return f"reverse {self.txs[op['original']]['kind']}"
+        if op.get("grant") in self.grant_origin:
+            return f"{op['kind']} (carried grant)"
+        return op["kind"]
 
     def apply(self, op, tx):
         assert tx.pk not in self.txs
@@ -256,45 +330,201 @@ class LedgerMachine(RuleBasedStateMachine):
         elif kind == "commit":
             self.grant_fund[tx.grant_id] = fund
             self.grant_reference[tx.grant_id] = op["reference"].strip()
+            self.grant_initiative[tx.grant_id] = op["initiative"].pk
             self.references.add(op["reference"].strip())
             source, target = ("available", fund), ("grant", tx.grant_id)
         elif kind == "disburse":
             source, target = ("grant", op["grant"]), ("paid", fund)
         elif kind == "release":
             source, target = ("grant", op["grant"]), ("available", fund)
+        elif kind == "repay":
+            source, target = ("paid", fund), ("available", fund)
         else:
             original = self.txs[op["original"]]
             original["reversed"] = True
             source, target = original["target"], original["source"]
         assert (tx.fund_id, tx.kind, tx.amount) == (fund, op["tx_kind"], amount)
-        self.balance[source] = self.get(source) - amount
-        self.balance[target] = self.get(target) + amount
-        self.keys[op["key"]] = tx.pk
+        self.record(
+            tx, source, target, initiative=op["initiative"].pk if kind == "commit" else None
+        )
+
+    def record(self, tx, source, target, initiative=None):
+        """Move the transaction's amount in the model and keep its record."""
+        self.balance[source] = self.get(source) - tx.amount
+        self.balance[target] = self.get(target) + tx.amount
+        self.keys[tx.idempotency_key] = tx.pk
         self.txs[tx.pk] = {
-            "fund": fund,
-            "kind": op["tx_kind"],
-            "amount": amount,
+            "fund": tx.fund_id,
+            "kind": tx.kind,
+            "amount": tx.amount,
             "source": source,
             "target": target,
             "reversed": False,
             "reference": tx.reference,
             "grant": tx.grant_id,
             "reverses": tx.reverses_id,
-            "initiative": op["initiative"].pk if kind == "commit" else None,
+            "initiative": initiative,
         }
+
+    # Closings -------------------------------------------------------------------------
+
+    def closing_key(self, reuse=None):
+        if reuse is not None and self.closing_attempts:
+            return self.closing_attempts[reuse % len(self.closing_attempts)]["key"]
+        self.counter += 1
+        return f"fin-{self.counter}"
+
+    def next_funds(self, fund):
+        """The funds a closing of ``fund`` may carry over into, in period order."""
+        quartier, _start, end = self.periods[fund]
+        return [
+            other.pk
+            for other in self.funds
+            if self.periods[other.pk][0] == quartier
+            and self.periods[other.pk][1] > end
+            and other.pk not in self.closings
+        ]
+
+    def carried(self, fund):
+        """The fund's grants still committed, with their balances, in the order they
+        were made."""
+        grants = sorted(grant for grant, owner in self.grant_fund.items() if owner == fund)
+        return [
+            (grant, self.get(("grant", grant)))
+            for grant in grants
+            if self.get(("grant", grant)) > 0
+        ]
+
+    def predict_closing(self, op):
+        """Like predict, for a closing: ("ok", None), ("same", closing pk) or
+        ("refused", why), in the order fund_close checks its rules; ``why`` is
+        "key_reused", "closed" or the set of fields the refusal names."""
+        fund, next_fund = op["fund"], op["next_fund"]
+        if op["key"] in self.closing_keys:
+            if self.closing_keys[op["key"]] != (fund, next_fund, op["envelope"]):
+                return "refused", "key_reused"
+            return "same", self.closings[fund]
+        if fund in self.closings:
+            return "refused", "closed"
+        fields = set()
+        if op["envelope"] not in ("return", "carry"):
+            fields.add("envelope")
+        if not op["reason"].strip():
+            fields.add("reason")
+        if next_fund is not None and next_fund not in self.next_funds(fund):
+            fields.add("next_fund")  # the same fund, another quartier's, earlier, closed
+        if fields:
+            return "refused", fields
+        must_carry = self.carried(fund) or (
+            op["envelope"] == "carry" and self.get(("available", fund)) > 0
+        )
+        if next_fund is None and must_carry:
+            return "refused", {"next_fund"}
+        return "ok", None
+
+    def attempt_closing(self, op):
+        self.closing_attempts.append(op)
+        outcome, detail = self.predict_closing(op)
+        last = max(self.txs, default=0)
+        try:
+            closing = fund_close(
+                actor=SYSTEM,
+                fund=Fund.objects.get(pk=op["fund"]),
+                next_fund=Fund.objects.get(pk=op["next_fund"]) if op["next_fund"] else None,
+                envelope=op["envelope"],
+                reason=op["reason"],
+                idempotency_key=op["key"],
+            )
+        except DomainError as error:
+            assert str(error.message).strip(), op
+            assert outcome == "refused", (op, outcome, detail, error.message, error.errors)
+            if detail == "closed":
+                assert error.code == "closed", (op, error.code, error.message)
+                assert "déjà close" in str(error.message), (op, error.message)
+            elif detail == "key_reused":
+                assert "clé d'idempotence" in str(error.message), (op, error.message)
+            else:
+                assert set(error.errors) == detail, (op, error.errors)
+            why = detail if isinstance(detail, str) else "+".join(sorted(detail))
+            self.outcomes[f"close: refused ({why})"] += 1
+            return None
+        assert outcome != "refused", (op, detail, "was applied")
+        self.outcomes[f"close ({op['envelope']}): {outcome}"] += 1
+        if outcome == "same":
+            assert closing.pk == detail, (op, "retry returned another closing")
+            return closing
+        self.apply_closing(op, closing, last)
+        return closing
+
+    def apply_closing(self, op, closing, last):
+        """Check the entries the closing wrote (every transaction after ``last``)
+        against what the model expects, then move them in the model."""
+        fund, next_fund, envelope = op["fund"], op["next_fund"], op["envelope"]
+        carried, unspent = self.carried(fund), self.get(("available", fund))
+        assert (
+            closing.fund_id,
+            closing.next_fund_id,
+            closing.envelope,
+            closing.carried_grants,
+            closing.unspent,
+        ) == (fund, next_fund, envelope, sum((b for _g, b in carried), ZERO), unspent)
+        # (fund, kind, amount, grant, source, target) of each expected entry, in order.
+        moves = []
+        for grant, balance in carried:
+            follower = Grant.objects.get(carried_from_id=grant)
+            assert (follower.fund_id, follower.initiative_id, follower.decision_reference) == (
+                next_fund,
+                self.grant_initiative[grant],
+                self.grant_reference[grant],
+            )
+            moves.append((fund, "carry_out", balance, grant, ("grant", grant), CARRY))
+            moves.append(
+                (next_fund, "carry_in", balance, follower.pk, CARRY, ("grant", follower.pk))
+            )
+            self.grant_fund[follower.pk] = next_fund
+            self.grant_reference[follower.pk] = self.grant_reference[grant]
+            self.grant_initiative[follower.pk] = self.grant_initiative[grant]
+            self.grant_origin[follower.pk] = grant
+            if grant in self.grant_origin:
+                self.outcomes["close: a grant carried a second time"] += 1
+        if unspent > 0 and envelope == "carry":
+            moves.append((fund, "carry_out", unspent, None, ("available", fund), CARRY))
+            moves.append((next_fund, "carry_in", unspent, None, CARRY, ("available", next_fund)))
+        elif unspent > 0:
+            moves.append((fund, "return", unspent, None, ("available", fund), ("budget",)))
+        entries = list(LedgerTransaction.objects.filter(pk__gt=last).order_by("pk"))
+        assert [(tx.fund_id, tx.kind, tx.amount, tx.grant_id) for tx in entries] == [
+            move[:4] for move in moves
+        ]
+        for before, tx, move in zip([None, *entries], entries, moves, strict=False):
+            # A CARRY_IN names the CARRY_OUT just before it; nothing else names a pair.
+            assert tx.pair_id == (before.pk if tx.kind == "carry_in" else None), tx
+            self.record(tx, *move[4:])
+            self.entry_keys.append(tx.idempotency_key)
+        self.closings[fund] = closing.pk
+        self.closing_keys[op["key"]] = (fund, op["next_fund"], op["envelope"])
 
     # Rules ----------------------------------------------------------------------------
 
     @initialize(
         envelopes=st.lists(
             st.decimals(min_value=Decimal("300.00"), max_value=Decimal("5000.00"), places=2),
-            min_size=3,
-            max_size=3,
+            min_size=FUNDS,
+            max_size=FUNDS,
         ),
-        grants=st.lists(small_money, min_size=3, max_size=3),
+        grants=st.lists(small_money, min_size=FUNDS, max_size=FUNDS),
+        payments=st.lists(st.sampled_from([None, "half", "all"]), min_size=FUNDS, max_size=FUNDS),
+        closing=st.sampled_from([None, "return", "carry"]),
+        which=indexes,
     )
-    def credit_and_commit_in_every_fund(self, envelopes, grants):
-        for fund, envelope, granted in zip(self.funds, envelopes, grants, strict=False):
+    def credit_and_commit_in_every_fund(self, envelopes, grants, payments, closing, which):
+        """An envelope and a grant in every fund; the grant paid in part, in full or not
+        at all, so that money can come back from the start. Then, most often, last
+        year's fund closes into one of the later ones: the steps work on a closed fund
+        and on carried grants from the start."""
+        for fund, envelope, granted, paid in zip(
+            self.funds, envelopes, grants, payments, strict=True
+        ):
             self.attempt(
                 {
                     "kind": "credit",
@@ -307,7 +537,30 @@ class LedgerMachine(RuleBasedStateMachine):
                 }
             )
             index = next(i for i, x in enumerate(self.initiatives) if x.fund_id == fund.pk)
-            self.attempt(self.commit_op(index, granted, None, None))
+            tx = self.attempt(self.commit_op(index, granted, None, None))
+            if tx is not None and paid is not None:
+                amount = granted if paid == "all" else max(CENT, (granted / 2).quantize(CENT))
+                op = self.grant_op(
+                    "disburse",
+                    0,
+                    amount,
+                    None,
+                    among=[tx.grant_id],
+                    reference=f"VIR-{tx.grant_id}",
+                    date=timezone.localdate(),
+                )
+                self.attempt(op)
+        if closing is not None:
+            later = self.next_funds(self.funds[0].pk)
+            self.attempt_closing(
+                {
+                    "fund": self.funds[0].pk,
+                    "next_fund": later[which % len(later)],
+                    "envelope": closing,
+                    "reason": "Fin de l'exercice",
+                    "key": self.closing_key(),
+                }
+            )
 
     @rule(fund=indexes, raw=amounts, reuse=maybe_reuse)
     def credit(self, fund, raw, reuse):
@@ -362,8 +615,18 @@ class LedgerMachine(RuleBasedStateMachine):
             reference = "  "
         self.attempt(self.commit_op(index, raw, reference, reuse))
 
-    def grant_op(self, kind, index, raw, reuse, **extra):
-        grants = sorted(self.grant_fund)
+    def grants_among(self, grants, paying=False):
+        """The grants a rule picks from: the carried ones if ``grants`` is "carried",
+        those that paid something not paid back if ``paying``; all when none fit."""
+        pool = sorted(self.grant_fund)
+        if grants == "carried":
+            pool = [grant for grant in pool if grant in self.grant_origin] or pool
+        if paying:
+            pool = [grant for grant in pool if self.paid_on(grant) > 0] or pool
+        return pool
+
+    def grant_op(self, kind, index, raw, reuse, among=None, **extra):
+        grants = sorted(among or self.grant_fund)
         grant = grants[index % len(grants)]
         return {
             "kind": kind,
@@ -383,14 +646,16 @@ class LedgerMachine(RuleBasedStateMachine):
         reuse=maybe_reuse,
         payment=st.sampled_from(["ok", "ok", "ok", "ok", "future", "no_reference"]),
         everything=st.booleans(),
+        grants=st.sampled_from(["any", "any", "carried"]),
     )
-    def disburse(self, index, raw, reuse, payment, everything):
+    def disburse(self, index, raw, reuse, payment, everything, grants):
         today = timezone.localdate()
         op = self.grant_op(
             "disburse",
             index,
             raw,
             reuse,
+            among=self.grants_among(grants),
             reference="  " if payment == "no_reference" else f"VIR-{index}",
             date=today + datetime.timedelta(days=1) if payment == "future" else today,
         )
@@ -401,9 +666,15 @@ class LedgerMachine(RuleBasedStateMachine):
         self.attempt(op)
 
     @precondition(lambda self: self.grant_fund)
-    @rule(index=indexes, raw=amounts, reuse=maybe_reuse, everything=st.booleans())
-    def release(self, index, raw, reuse, everything):
-        op = self.grant_op("release", index, raw, reuse)
+    @rule(
+        index=indexes,
+        raw=amounts,
+        reuse=maybe_reuse,
+        everything=st.booleans(),
+        grants=st.sampled_from(["any", "any", "carried"]),
+    )
+    def release(self, index, raw, reuse, everything, grants):
+        op = self.grant_op("release", index, raw, reuse, among=self.grants_among(grants))
         op["reference"] = self.grant_reference[op["grant"]]
         if everything:
             left = self.get(("grant", op["grant"]))
@@ -411,10 +682,48 @@ class LedgerMachine(RuleBasedStateMachine):
                 op["raw"] = op["amount"] = left
         self.attempt(op)
 
+    @precondition(lambda self: self.grant_fund)
+    @rule(
+        index=indexes,
+        raw=amounts,
+        reuse=maybe_reuse,
+        payment=st.sampled_from(["ok", "ok", "ok", "ok", "future", "no_reference"]),
+        bound=st.sampled_from(["drawn", "part", "paid", "paid", "paid_and_a_cent"]),
+        grants=st.sampled_from(["any", "any", "carried"]),
+    )
+    def repay(self, index, raw, reuse, payment, bound, grants):
+        """Money a carrier pays back, on a grant that paid something and was not paid
+        back (any grant if none did): a drawn amount; or half of what it paid, exactly
+        that, or one cent more."""
+        today = timezone.localdate()
+        op = self.grant_op(
+            "repay",
+            index,
+            raw,
+            reuse,
+            among=self.grants_among(grants, paying=True),
+            tx_kind="repayment",
+            reference="  " if payment == "no_reference" else f"TITRE-{index}",
+            date=today + datetime.timedelta(days=1) if payment == "future" else today,
+        )
+        paid = self.paid_on(op["grant"])
+        bounds = {"part": (paid / 2).quantize(CENT), "paid": paid, "paid_and_a_cent": paid + CENT}
+        if bounds.get(bound, ZERO) > 0:
+            op["raw"] = op["amount"] = bounds[bound]
+        self.attempt(op)
+
     @precondition(lambda self: self.txs)
-    @rule(index=indexes, reuse=maybe_reuse)
-    def reverse(self, index, reuse):
+    @rule(
+        index=indexes,
+        reuse=maybe_reuse,
+        kind=st.sampled_from(["any", "any", "repayment", "disburse", "closing"]),
+    )
+    def reverse(self, index, reuse, kind):
+        """Any transaction; or, when there is one, a repayment, a payment (refused while
+        its grant's repayments need it) or an entry of a closing (never reversed)."""
+        kinds = {"repayment": ("repayment",), "disburse": ("disburse",), "closing": CLOSING_KINDS}
         pks = sorted(self.txs)
+        pks = [pk for pk in pks if self.txs[pk]["kind"] in kinds.get(kind, ())] or pks
         original = self.txs[pks[index % len(pks)]]
         self.attempt(
             {
@@ -437,6 +746,8 @@ class LedgerMachine(RuleBasedStateMachine):
         another decision, payment reference, grant or initiative: a different
         operation, refused with "key_reused"."""
         applied = [op for op in self.attempts if self.keys.get(op["key"]) is not None]
+        if not applied:
+            return
         op = dict(applied[index % len(applied)])
         if self.txs[self.keys[op["key"]]]["kind"] != op["tx_kind"]:
             return  # this attempt reused a key and was refused; the key is another's
@@ -446,7 +757,7 @@ class LedgerMachine(RuleBasedStateMachine):
             op["initiative"] = twins[which % len(twins)]
             if op["initiative"].pk == original.pk:
                 op["reference"] = f"{op['reference']}-bis"
-        elif op["kind"] == "disburse":
+        elif op["kind"] in ("disburse", "repay"):
             op["reference"] = f"{op['reference']}-bis"
         elif op["kind"] == "release":
             others = [g for g, f in self.grant_fund.items() if f == op["fund"] and g != op["grant"]]
@@ -465,11 +776,123 @@ class LedgerMachine(RuleBasedStateMachine):
         returns the same transaction; one that was refused is judged afresh."""
         self.attempt(dict(self.attempts[index % len(self.attempts)]))
 
+    @precondition(lambda self: self.closings)
+    @rule(
+        index=indexes,
+        kind=st.sampled_from(["credit", "commit", "disburse", "release", "repay", "reverse"]),
+        raw=small_money,
+    )
+    def post_in_a_closed_fund(self, index, kind, raw):
+        """A posting in a closed fund, one its rules would otherwise let through where
+        they can (a new key, a new decision, a valid payment): refused, with a message
+        saying the period is closed, and nothing written."""
+        fund = sorted(self.closings)[index % len(self.closings)]
+        if kind == "credit":
+            op = {
+                "kind": "credit",
+                "tx_kind": "credit",
+                "fund": fund,
+                "raw": raw,
+                "amount": raw,
+                "reference": "",
+                "key": self.key(None),
+            }
+        elif kind == "commit":
+            initiatives = [i for i, x in enumerate(self.initiatives) if x.fund_id == fund]
+            op = self.commit_op(initiatives[index % len(initiatives)], raw, None, None)
+        elif kind == "reverse":
+            pks = [
+                pk
+                for pk, tx in sorted(self.txs.items())
+                if tx["fund"] == fund
+                and tx["kind"] not in (*CLOSING_KINDS, "reversal")
+                and not tx["reversed"]
+            ]
+            if not pks:
+                return
+            original = self.txs[pks[index % len(pks)]]
+            op = {
+                "kind": "reverse",
+                "tx_kind": "reversal",
+                "fund": fund,
+                "original": pks[index % len(pks)],
+                "grant": original["grant"],
+                "raw": original["amount"],
+                "amount": original["amount"],
+                "reference": original["reference"],
+                "key": self.key(None),
+            }
+        else:
+            grants = [grant for grant, owner in self.grant_fund.items() if owner == fund]
+            if not grants:
+                return
+            op = self.grant_op(
+                kind,
+                index,
+                raw,
+                None,
+                among=grants,
+                tx_kind="repayment" if kind == "repay" else kind,
+                reference=f"VIR-{index}",
+                date=timezone.localdate(),
+            )
+            if kind == "release":
+                op["reference"] = self.grant_reference[op["grant"]]
+        # Open, the fund would take it (a commit may still exceed its request first).
+        assert op["kind"] == "commit" or self.predict(op) == ("refused", "closed"), op
+        self.attempt(op)
+
+    @rule(
+        index=indexes,
+        into=st.sampled_from(["following"] * 4 + ["any", "none"]),
+        which=indexes,
+        envelope=st.sampled_from(["return", "carry"] * 3 + ["lost"]),
+        reason=st.sampled_from(["Fin de l'exercice"] * 5 + ["  "]),
+        reuse=maybe_reuse,
+    )
+    def close(self, index, into, which, envelope, reason, reuse):
+        """The end of an open fund's period: into a fund of a later period of the
+        quartier; or into any fund (itself, an earlier or the same period, another
+        quartier's, a closed one); or into none, which only a fund with nothing to carry
+        may do. The envelope returned, carried, or a choice that does not exist; a blank
+        reason; a key a closing used before."""
+        funds = [fund.pk for fund in self.funds if fund.pk not in self.closings]
+        if not funds:
+            return
+        fund = funds[index % len(funds)]
+        if into == "following":
+            candidates = self.next_funds(fund)
+        elif into == "any":
+            candidates = [other.pk for other in self.funds + self.elsewhere]
+        else:
+            candidates = []
+        self.attempt_closing(
+            {
+                "fund": fund,
+                "next_fund": candidates[which % len(candidates)] if candidates else None,
+                "envelope": envelope,
+                "reason": reason,
+                "key": self.closing_key(reuse),
+            }
+        )
+
+    @precondition(lambda self: self.closings)
+    @rule(index=indexes, fresh=st.booleans())
+    def close_again(self, index, fresh):
+        """A closing that was written, again: with its key, the same closing; with a
+        new key, refused ("déjà close")."""
+        written = [op for op in self.closing_attempts if op["key"] in self.closing_keys]
+        op = dict(written[index % len(written)])
+        if fresh:
+            op["key"] = self.closing_key()
+        self.attempt_closing(op)
+
     # Invariants -----------------------------------------------------------------------
 
     @invariant()
     def deferred_checks_pass(self):
-        # What COMMIT would check: every transaction's legs balance.
+        # What COMMIT would check: every transaction's legs balance, the carry-over
+        # account is empty.
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -485,6 +908,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 "fund_available": ("available", fund),
                 "paid_out": ("paid", fund),
                 "grant_committed": ("grant", grant),
+                "carry_over": CARRY,
             }[kind]
             stored[label] = balance
         for label in set(stored) | set(self.balance):
@@ -492,7 +916,9 @@ class LedgerMachine(RuleBasedStateMachine):
         for label, balance in stored.items():
             if label[0] != "budget":
                 assert balance >= 0, label
+        assert self.get(CARRY) == ZERO
         assert LedgerTransaction.objects.count() == len(self.txs)
+        assert Grant.objects.count() == len(self.grant_fund)
 
     @invariant()
     def commitments_stay_within_each_request(self):
@@ -500,6 +926,26 @@ class LedgerMachine(RuleBasedStateMachine):
             committed = committed_to(initiative)
             assert committed == self.committed_to(initiative.pk)
             assert committed <= initiative.requested_amount
+
+    @invariant()
+    def repayments_stay_within_payments(self):
+        # What PostgreSQL's rule reads, for every grant in one query; fonds.ledger's
+        # paid_on is judged by each repayment and reversal the model predicts.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, fq_grant_paid(id) FROM fonds_grant")
+            for grant, paid in cursor.fetchall():
+                assert paid == self.paid_on(grant) >= 0, grant
+
+    @invariant()
+    def closed_funds_are_the_closings(self):
+        funds = Fund.objects.filter(Q(status=Fund.Status.CLOSED) | Q(closing__isnull=False))
+        closed = {
+            pk: (status, closing)
+            for pk, status, closing in funds.values_list("pk", "status", "closing")
+        }
+        assert closed == {
+            pk: (Fund.Status.CLOSED, closing) for pk, closing in self.closings.items()
+        }
 
     @invariant()
     def chains_verify(self):
@@ -511,14 +957,34 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.postgres
-def test_random_postings_keep_the_ledger_consistent(quartier, people):
-    funds = make_funds(quartier, 3)
+def test_random_postings_keep_the_ledger_consistent(quartier, other_quartier, people):
+    year = timezone.localdate().year
+    funds = [
+        _open_fund(
+            quartier,
+            label="Fonds an-1",
+            period_start=datetime.date(year - 1, 1, 1),
+            period_end=datetime.date(year - 1, 12, 31),
+        ),
+        *make_funds(quartier, 2),
+        _open_fund(
+            quartier,
+            label="Fonds an+1",
+            period_start=datetime.date(year + 1, 1, 1),
+            period_end=datetime.date(year + 1, 12, 31),
+        ),
+    ]
+    assert len(funds) == FUNDS
     author = people["author"]
     initiatives = []
     for fund in funds:
         initiatives.append(make_initiative(fund, author, "1500.00"))
         initiatives.append(make_initiative(fund, author, "400.00"))
-    LedgerMachine.world = {"funds": funds, "initiatives": initiatives}
+    LedgerMachine.world = {
+        "funds": funds,
+        "initiatives": initiatives,
+        "elsewhere": [_open_fund(other_quartier, label="Fonds ailleurs")],
+    }
     try:
         run_state_machine_as_test(
             LedgerMachine,
