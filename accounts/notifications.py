@@ -234,6 +234,12 @@ def set_email_frame(provider):
     _frame[0] = provider
 
 
+def commune_frame():
+    """The commune's name and colour, as the site gives them (for documents the lower
+    apps print, such as a receipt)."""
+    return _frame[0]()
+
+
 def email_message(notification, kind, frame):
     user = notification.user
     with translation.override(user.language or settings.LANGUAGE_CODE):

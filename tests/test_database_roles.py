@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 APPEND_ONLY = {
     "accounts_auditentry",
     "fonds_ledgertransaction",
+    "fonds_fundclosing",
     "fonds_ledgerleg",
     "fonds_grant",
     "votes_cast",

@@ -24,6 +24,7 @@ from fonds.services.counter import counter_file
 from fonds.services.repayments import repayment_request_create
 
 from .councils import sitting_events
+from .geography import spot
 from .initiatives import dossier_submit
 from .ledger import grant_pay
 from .reports import bilan_submit
@@ -112,7 +113,8 @@ def fund_2025(world):
 
 def dossiers_2025(world):
     theme = next(iter(world.themes.values()))
-    for spec in DOSSIERS_2025:
+    for number, spec in enumerate(DOSSIERS_2025, start=40):
+        latitude, longitude = spot(SITTING_2025.quartier, number)
         author = world.person(SITTING_2025.quartier, spec["author"])
         today = timezone.localdate()
         fields = {
@@ -126,6 +128,8 @@ def dossiers_2025(world):
             description=f"{spec['summary']}\n\nOuvert à tous les habitants du quartier.",
             theme=theme,
             place_name="Square Bellevue",
+            latitude=latitude,
+            longitude=longitude,
             starts_on=today + datetime.timedelta(days=spec["starts"]),
             ends_on=today + datetime.timedelta(days=spec["starts"] + spec["lasts"]),
             expected_participants=60,
@@ -219,6 +223,7 @@ def counter_dossier(world):
     """A resident without an account files at the town hall; she has not claimed it."""
     fund = world.funds[SITTING_2025.quartier]
     today = timezone.localdate()
+    latitude, longitude = spot(SITTING_2025.quartier, 45)
     counter_file(
         actor=world.instructor,
         fund=fund,
@@ -231,6 +236,8 @@ def counter_dossier(world):
         "l'hiver des sans-abri.",
         theme=next(iter(world.themes.values())),
         place_name="Foyer des Aînés",
+        latitude=latitude,
+        longitude=longitude,
         starts_on=today + datetime.timedelta(days=30),
         ends_on=today + datetime.timedelta(days=120),
         expected_participants=15,

@@ -18,6 +18,7 @@ from wagtail.admin import messages
 from accounts.errors import DomainError, PermissionDenied
 from accounts.forms import add_domain_error
 from accounts.models import RoleAssignment
+from accounts.notifications import commune_frame
 from accounts.roles import Role
 from fonds.forms import BudgetLineForm, CarrierForm, ProjectForm
 from fonds.models import Fund, Initiative
@@ -162,14 +163,12 @@ def counter_receipt(request, pk):
     code = request.session.get(SESSION_KEY, {}).get(str(pk))
     from weasyprint import HTML
 
-    from cms.models import CommuneSettings
-
     html = render_to_string(
         "fonds/counter_receipt.html",
         {
             "initiative": initiative,
             "code": code if initiative.author_id is None else None,
-            "commune": CommuneSettings.for_request(request),
+            "commune": commune_frame()["commune"],
             "claim_url": request.build_absolute_uri("/mon-espace/reclamer/"),
         },
         request=request,

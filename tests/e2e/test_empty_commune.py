@@ -464,6 +464,22 @@ def test_a_commune_from_an_empty_database(new_context, screenshot, monkeypatch, 
         "Disponible": "9 000,00 €",
     }, figures
 
+    # The carrier gives the account the grant is paid to; given after the decision, it
+    # waits for an instructor's confirmation before the first payment.
+    from fonds.models import Initiative
+
+    granted = Initiative.objects.get(grants__decision_reference=reference)
+    resident.goto("/mon-espace/")
+    resident.get_by_role("link", name=re.compile("Compte de versement")).first.click()
+    resident.get_by_label(re.compile("Titulaire du compte")).fill("Association des Coteaux")
+    resident.get_by_label(re.compile("^IBAN")).fill("FR76 3000 6000 0112 3456 7890 189")
+    resident.get_by_label(re.compile("^IBAN")).press("Enter")
+    expect(resident.locator(".messages")).to_contain_text("Un agent de la ville le confirmera")
+    instructor.goto(f"/cms/dossiers/{granted.pk}/")
+    expect(instructor.locator("#dossier-bank")).to_contain_text("à confirmer")
+    instructor.get_by_role("button", name="Confirmer le nouveau compte").click()
+    expect(instructor.locator(".messages")).to_contain_text("Le nouveau compte est confirmé")
+
     # 6. The instructor records a payment of 800 € from the fund's page.
     instructor.goto("/")
     instructor.get_by_role("navigation", name="Navigation principale").get_by_role(
@@ -484,6 +500,7 @@ def test_a_commune_from_an_empty_database(new_context, screenshot, monkeypatch, 
     confirmation = instructor.locator("#confirmation")
     expect(confirmation).to_contain_text("800,00 €")
     expect(confirmation).to_contain_text(f"{today.day} ")
+    expect(instructor.locator("main")).to_contain_text("FR76 3000 6000 0112 3456 7890 189")
     screenshot(instructor, "20-paiement-confirmation")
     instructor.get_by_role("button", name="Confirmer et inscrire au grand livre").click()
     expect(instructor.locator(".messages")).to_contain_text("inscrit au grand livre")

@@ -27,6 +27,7 @@ from fonds.ledger import (
 )
 from fonds.models import Grant, LedgerAccount, LedgerLeg, LedgerTransaction
 from fonds.verify import verify_ledger
+from tests.fonds.conftest import give_account
 from tests.system import SYSTEM
 
 from ..dbowner import as_owner
@@ -650,6 +651,7 @@ def test_only_instructors_of_the_quartier_who_did_not_write_the_dossier_pay(ledg
                 actor=people[name], grant=target, amount="1.00", idempotency_key=f"r-{name}"
             )
         assert ledger_state() == before
+    give_account(grant.initiative)
     paid = ledger_disburse(
         actor=people["instructor"],
         grant=grant,

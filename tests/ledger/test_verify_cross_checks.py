@@ -81,9 +81,12 @@ def forget_in_audit(tx):
 
 
 def published_grant():
-    """A granted, published decision of the demo and the grant its COMMIT created."""
+    """A granted, published decision of the demo and the grant its COMMIT created (one
+    that was not carried over to another period)."""
+    carried = Grant.objects.filter(carried_from__isnull=False).values("decision_reference")
     decision = (
         Decision.objects.filter(published_at__isnull=False, outcome="granted")
+        .exclude(reference__in=carried)
         .select_related("item__initiative")
         .order_by("pk")
         .first()
