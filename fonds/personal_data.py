@@ -110,6 +110,18 @@ def _initiative(initiative):
         "carrier_name": initiative.carrier_name,
         "rna": initiative.rna,
         "siret": initiative.siret,
+        "host_name": initiative.host_name,
+        "host_siret": initiative.host_siret,
+        "host_rna": initiative.host_rna,
+        "filed_at_counter": initiative.filed_at_counter,
+        "contact_email": initiative.contact_email,
+        "contact_address": initiative.contact_address,
+        # The accounts the carrier gave for the grant, the current one last.
+        "bank_details": list(
+            initiative.bank_details.order_by("given_at", "pk").values(
+                "holder", "iban", "given_at", "confirmed_at", "replaced_at"
+            )
+        ),
         "title": initiative.title,
         "summary": initiative.summary,
         "description": initiative.description,

@@ -171,6 +171,9 @@ def test_the_archive_holds_the_carriers_dossier_and_files_and_nothing_of_others(
     (dossier,) = data["data"]["fonds"]["initiatives"]
     assert dossier["title"] == granted.title
     assert dossier["carrier_name"] == "Les Jardiniers de Bellevue"
+    # The account given for the grant (the fixture's, confirmed after the decision).
+    (account,) = dossier["bank_details"]
+    assert account["iban"] == "FR7630006000011234567890189" and account["confirmed_at"]
     assert sorted(line["label"] for line in dossier["budget_lines"]) == [
         "Bailleur social",
         "Bois et terreau",
