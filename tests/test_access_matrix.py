@@ -134,6 +134,7 @@ MATRIX = {
     "repayment_receive":                      (  L,   L,   L,   L,   L,   L,   L, 404, 200, 404),
     # Closing a period: administrators.
     "fund_close":                             (  L, 404, 404, 404, 404, 404, 404, 404, 404, 200),
+    "fund_reverse":                           (  L, 404, 404, 404, 404, 404, 404, 404, 404, 200),
     # Filing at the counter: the quartiers' instructors; the resident claims online.
     "fonds_backoffice_counter":               (  L,   L,   L,   L,   L,   L,   L, 200, 200, 403),
     "fonds_backoffice_counter_done":          (  L,   L,   L,   L,   L,   L,   L, 404, 200, 404),
@@ -531,6 +532,9 @@ def _urls(o):
         "repayment_receive": url("repayment_receive", o["repayment"].pk),
         "repayment_cancel": url("repayment_cancel", o["repayment"].pk),
         "fund_close": url("fund_close", slug),
+        "fund_reverse": url(
+            "fund_reverse", slug, o["fund"].transactions.get(kind="credit").sequence
+        ),
         "fonds_backoffice_counter": url("fonds_backoffice_counter"),
         "fonds_backoffice_counter_done": url("fonds_backoffice_counter_done", o["counter"].pk),
         "fonds_backoffice_counter_receipt": url(
@@ -624,6 +628,7 @@ def _post_data(o, people):
         "bank_details": {"holder": "Intrus", "iban": "FR7630006000011234567890189"},
         "fonds_backoffice_bank_confirm": {"details": o["granted"].bank_details.get().pk},
         "fund_close": {"envelope": "return", "reason": "Intrus"},
+        "fund_reverse": {"memo": "Intrus"},
         "fonds_backoffice_counter": {"fund": o["fund"].pk, "carrier_name": "Intrus"},
         "fonds_backoffice_counter_code": {},
         "counter_claim": {"code": "AAAA-BBBB-CCCC"},

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +22,13 @@ from accounts.predicates import is_administrator, is_instructor_of
 from fonds.closing import MAX_REASON as CLOSING_REASON
 from fonds.closing import closing_preview, fund_close, next_funds
 from fonds.forms import DateInput
-from fonds.ledger import canonical_content, is_closed, ledger_credit, repaid_by_fund
+from fonds.ledger import (
+    canonical_content,
+    is_closed,
+    ledger_credit,
+    ledger_reverse,
+    repaid_by_fund,
+)
 from fonds.models import Fund, FundClosing, LedgerTransaction
 from fonds.money import euros, parse_amount
 from fonds.selectors import funds_with_balances, grants_of, ledger_export_rows, ledger_rows
@@ -90,6 +97,15 @@ def fund_ledger(request, slug):
     head = fund.accounts.filter(kind="fund_available").values_list(
         "head_sequence", "head_hash"
     ).first() or (0, "0" * 64)
+    can_reverse = is_administrator(request.user) and not is_closed(fund)
+    reversed_ids = set()
+    if can_reverse:
+        shown = [tx.pk for tx in page.object_list]
+        reversed_ids = set(
+            LedgerTransaction.objects.filter(reverses__in=shown).values_list(
+                "reverses_id", flat=True
+            )
+        )
     return render(
         request,
         "fonds/fund_ledger.html",
@@ -100,6 +116,9 @@ def fund_ledger(request, slug):
             "query": query.urlencode(),
             "head_sequence": head[0],
             "head_hash": head[1],
+            "can_reverse": can_reverse,
+            "reversed_ids": reversed_ids,
+            "reversible": REVERSIBLE,
         },
     )
 
@@ -490,5 +509,59 @@ def fund_close_view(request, slug):
             envelope=data["envelope"],
             reason=data["reason"],
             idempotency_key=f"close-{data['key']}",
+        ),
+    )
+
+
+# What an administrator may reverse: the entries of a closing go with the closing.
+REVERSIBLE = (
+    LedgerTransaction.Kind.CREDIT,
+    LedgerTransaction.Kind.COMMIT,
+    LedgerTransaction.Kind.DISBURSE,
+    LedgerTransaction.Kind.RELEASE,
+    LedgerTransaction.Kind.REPAYMENT,
+)
+
+
+class ReversalForm(LedgerActionForm):
+    memo = forms.CharField(
+        label=gettext_lazy("Motif de la contre-passation"),
+        max_length=300,
+        help_text=gettext_lazy(
+            "Publié au grand livre avec l'écriture : dites quelle erreur elle corrige."
+        ),
+    )
+
+
+@login_required
+@reauthentication_required
+def fund_reverse(request, slug, sequence):
+    """An administrator posts the exact opposite of an entry made in error."""
+    fund = get_object_or_404(Fund.objects.select_related("quartier"), slug=slug)
+    original = get_object_or_404(LedgerTransaction, fund=fund, sequence=sequence)
+    reversed_already = LedgerTransaction.objects.filter(reverses=original).exists()
+    return staff_action(
+        request,
+        form_class=ReversalForm,
+        allowed=is_administrator(request.user)
+        and original.kind in REVERSIBLE
+        and not reversed_already
+        and not is_closed(fund),
+        title=_("Contre-passer l'opération n° %(n)s") % {"n": original.sequence},
+        back=reverse("fund_ledger", args=[fund.slug]),
+        summary=[
+            (_("Fonds"), str(fund)),
+            (_("Opération"), original.get_kind_display()),
+            (_("Montant"), euros(original.amount)),
+            (_("Référence"), original.reference or "—"),
+            (_("Inscrite le"), long_date(original.created_at)),
+        ],
+        done=_("La contre-passation est inscrite au grand livre."),
+        key_prefix="reverse",
+        post=lambda data: ledger_reverse(
+            actor=request.user,
+            original=original,
+            memo=data["memo"],
+            idempotency_key=f"reverse-{data['key']}",
         ),
     )

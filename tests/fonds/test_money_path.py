@@ -322,3 +322,31 @@ def test_an_administrator_closes_a_period_from_the_funds_page(client, quartier, 
     for person in ("instructor", "resident"):
         client.force_login(people[person])
         assert client.get(f"/fonds/{new.slug}/cloturer/").status_code in (302, 404)
+
+
+# A mistaken entry, reversed -------------------------------------------------------------
+
+
+def test_an_administrator_reverses_a_mistaken_entry_from_the_ledger(client, fund, people):
+    ledger_credit(actor=SYSTEM, fund=fund, amount="1000", idempotency_key="r-credit-1")
+    twice = ledger_credit(actor=SYSTEM, fund=fund, amount="1000", idempotency_key="r-credit-2")
+    ledger_page = f"/fonds/{fund.slug}/grand-livre/"
+    url = f"/fonds/{fund.slug}/grand-livre/{twice.sequence}/contre-passer/"
+    for person in ("instructor", "resident"):
+        fresh_login(client, people[person])
+        assert url not in text(client.get(ledger_page))
+        assert client.get(url).status_code == 404
+    fresh_login(client, people["administrator"])
+    assert url in text(client.get(ledger_page))
+    html = text(client.get(url))
+    data = {"key": hidden_key(html), "memo": ""}
+    assert CONFIRMING not in text(client.post(url, data))  # the reason is required
+    data["memo"] = "Enveloppe créditée deux fois"
+    assert CONFIRMING in text(client.post(url, data))
+    assert client.post(url, {**data, "confirmed": "1"}).status_code == 302
+    reversal = LedgerTransaction.objects.get(kind="reversal")
+    assert (reversal.reverses, reversal.memo) == (twice, "Enveloppe créditée deux fois")
+    page = text(client.get(ledger_page))
+    assert url not in page  # reversed once, and a reversal is not reversed
+    assert f"/grand-livre/{reversal.sequence}/contre-passer/" not in page
+    assert client.get(url).status_code == 404
