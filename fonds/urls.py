@@ -45,7 +45,7 @@ urlpatterns = [
     path("fonds/<slug:slug>/crediter/", ledger.fund_credit, name="fund_credit"),
     path("fonds/<slug:slug>/cloturer/", ledger.fund_close_view, name="fund_close"),
     path(
-        "fonds/<slug:slug>/grand-livre/<int:sequence>/contre-passer/",
+        "fonds/<slug:slug>/grand-livre/<id:sequence>/contre-passer/",
         ledger.fund_reverse,
         name="fund_reverse",
     ),
