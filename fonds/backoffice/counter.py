@@ -17,9 +17,8 @@ from wagtail.admin import messages
 
 from accounts.errors import DomainError, PermissionDenied
 from accounts.forms import add_domain_error
-from accounts.models import RoleAssignment
 from accounts.notifications import commune_frame
-from accounts.roles import Role
+from accounts.predicates import is_instructor_of
 from fonds.forms import BudgetLineForm, CarrierForm, ProjectForm
 from fonds.models import Fund, Initiative
 from fonds.services.counter import MAX_ADDRESS, counter_claim, counter_file, counter_new_code
@@ -44,11 +43,12 @@ SESSION_KEY = "counter_codes"
 
 
 def counter_funds(user):
-    """The funds open today in the quartiers the person instructs."""
-    quartiers = RoleAssignment.objects.in_force().filter(user=user, role=Role.INSTRUCTOR)
+    """The funds open today in the quartiers the person instructs (all of them for a
+    commune-wide assignment)."""
+    open_today = Fund.objects.accepting_submissions().values_list("pk", "quartier_id")
+    mine = [pk for pk, quartier_id in open_today if is_instructor_of(user, quartier_id)]
     return (
-        Fund.objects.accepting_submissions()
-        .filter(quartier__in=quartiers.values("quartier"))
+        Fund.objects.filter(pk__in=mine)
         .select_related("quartier")
         .order_by("quartier__name", "label")
     )
@@ -138,10 +138,7 @@ def _counter_dossier(request, pk):
     initiative = get_object_or_404(
         Initiative.objects.select_related("fund__quartier", "author"), pk=pk, filed_at_counter=True
     )
-    quartiers = RoleAssignment.objects.in_force().filter(
-        user=request.user, role=Role.INSTRUCTOR, quartier=initiative.fund.quartier
-    )
-    if not quartiers.exists():
+    if not is_instructor_of(request.user, initiative.fund.quartier_id):
         raise Http404
     return initiative
 

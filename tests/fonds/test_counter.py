@@ -197,3 +197,17 @@ def test_the_counter_pages_file_hand_over_a_receipt_and_the_claim_is_rate_limite
     initiative.refresh_from_db()
     assert initiative.author == resident
     assert "Des bancs au square" in text(client.get("/mon-espace/"))
+
+
+def test_a_commune_wide_instructor_files_at_the_counter_of_every_quartier(
+    client, fund, other_fund, theme
+):
+    from accounts.roles import Role
+    from fonds.backoffice.counter import counter_funds
+
+    everywhere = _user("agent-commune@example.org", Role.INSTRUCTOR)
+    assert set(counter_funds(everywhere)) == {fund, other_fund}
+    initiative, _code = file(everywhere, other_fund, theme)
+    fresh_login(client, everywhere)
+    assert client.get("/cms/guichet/").status_code == 200
+    assert client.get(f"/cms/guichet/{initiative.pk}/").status_code == 200
