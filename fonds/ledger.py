@@ -25,7 +25,15 @@ from accounts.predicates import (
 )
 from accounts.system import is_system
 
-from .models import Grant, Initiative, LedgerAccount, LedgerLeg, LedgerTransaction
+from .models import (
+    FundClosing,
+    Grant,
+    Initiative,
+    LedgerAccount,
+    LedgerLeg,
+    LedgerTransaction,
+    RepaymentRequest,
+)
 from .money import euros, parse_amount
 from .notifications import notify_payment
 
@@ -74,8 +82,6 @@ def carry_over_account():
 
 
 def is_closed(fund):
-    from .models import FundClosing
-
     return FundClosing.objects.filter(fund=fund).exists()
 
 
@@ -485,8 +491,6 @@ def ledger_repay(*, actor, grant, amount, payment_reference, payment_date, key, 
                 code="over_paid",
             )
         if request is not None:
-            from .models import RepaymentRequest
-
             held = RepaymentRequest.objects.select_for_update().get(pk=request.pk)
             if held.status != RepaymentRequest.Status.OPEN:
                 raise LedgerError(_("Cette demande de remboursement n'est plus en attente."))
@@ -500,8 +504,6 @@ def ledger_repay(*, actor, grant, amount, payment_reference, payment_date, key, 
     def settle(tx):
         if request is None:
             return
-        from .models import RepaymentRequest
-
         held = RepaymentRequest.objects.select_for_update().get(pk=request.pk)
         held.repaid += amount
         if held.repaid >= held.amount:

@@ -41,7 +41,7 @@ from fonds.services import (
 )
 from fonds.services.bank import bank_details_confirm, payment_account
 from fonds.services.repayments import MAX_REASON as REPAYMENT_REASON
-from fonds.services.repayments import still_asked
+from fonds.services.repayments import over_room_message, repayment_room, still_asked
 from fonds.services.reports import MAX_HIDDEN_REASON, MAX_REVIEW_REASON
 from fonds.trail import comparison, grant_money
 from fonds.views.ledger import (
@@ -308,15 +308,9 @@ class RepaymentRequestForm(LedgerActionForm):
 
     def clean_amount(self):
         value = self.cleaned_data["amount"]
-        room = paid_on(self.grant) - still_asked(self.grant)
+        room = repayment_room(self.grant)
         if parse_amount(value) > room:
-            raise forms.ValidationError(
-                _(
-                    "Le montant dépasse ce qui a été versé et n'est ni remboursé ni déjà "
-                    "demandé : %(room)s."
-                )
-                % {"room": euros(max(room, 0))}
-            )
+            raise forms.ValidationError(over_room_message(room))
         return value
 
 

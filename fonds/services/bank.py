@@ -31,11 +31,6 @@ def current_bank_details(initiative):
     return BankDetails.objects.filter(initiative=initiative, replaced_at__isnull=True).first()
 
 
-def may_read_bank_details(user, initiative):
-    """The carrier and the quartier's payment officers read the whole account."""
-    return is_author(user, initiative) or is_instructor_for(user, initiative)
-
-
 def clean_iban(value):
     value = "".join((value or "").split()).upper()
     try:

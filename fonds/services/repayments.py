@@ -37,6 +37,18 @@ def still_asked(grant):
     return total or 0
 
 
+def repayment_room(grant):
+    """What may still be asked back on ``grant``: paid and neither repaid nor already
+    asked by a request still waiting."""
+    return paid_on(grant) - still_asked(grant)
+
+
+def over_room_message(room):
+    return _(
+        "Le montant dépasse ce qui a été versé et n'est ni remboursé ni déjà demandé : %(room)s."
+    ) % {"room": euros(max(room, 0))}
+
+
 def repayment_request_create(*, actor, grant, amount, due_on, reason):
     """An instructor of the quartier asks the carrier to pay back ``amount`` by
     ``due_on``, saying why. At most what the grant paid and was not paid back nor
@@ -63,12 +75,9 @@ def repayment_request_create(*, actor, grant, amount, due_on, reason):
     with transaction.atomic():
         # The grant's committed account, as repayments take it: requests of one grant queue.
         LedgerAccount.objects.select_for_update().get(grant=grant)
-        room = paid_on(grant) - still_asked(grant)
+        room = repayment_room(grant)
         if amount > room:
-            message = _(
-                "Le montant dépasse ce qui a été versé et n'est ni remboursé ni déjà demandé : "
-                "%(room)s."
-            ) % {"room": euros(max(room, 0))}
+            message = over_room_message(room)
             raise DomainError(message, errors={"amount": [message]})
         request = RepaymentRequest.objects.create(
             grant=grant,
